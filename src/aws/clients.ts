@@ -1,0 +1,69 @@
+// One DynamoDB client per config: credentials (default chain or keys), optional assume-role on top, optional
+// endpoint. Retries are ours (aws/retry.ts) so that every retry is logged and bounded by the config; the SDK's
+// own retry is switched off to avoid retrying twice.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Config } from '../config/validate.js';
+
+/** Sockets kept per client: enough for the widest read concurrency plus discovery's describes. */
+const MAX_SOCKETS = 300;
+/** A Scan page is at most 1 MB; a server that sends nothing for this long is treated as a dropped connection. */
+const REQUEST_TIMEOUT_MS = 60_000;
+const CONNECTION_TIMEOUT_MS = 10_000;
+
+export interface AwsClientConfig {
+  region: string;
+  endpoint?: string;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  requestHandler: NodeHttpHandler;
+  maxAttempts: number;
+}
+
+export function awsClientConfig(config: Config): AwsClientConfig {
+  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
+  const out: AwsClientConfig = {
+    region: config.region,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+    }),
+    maxAttempts: 1,
+  };
+  if (config.endpoint) out.endpoint = config.endpoint;
+  const base = baseCredentials(config);
+  if (config.role_arn) {
+    out.credentials = fromTemporaryCredentials({
+      ...(base ? { masterCredentials: base } : {}),
+      params: {
+        RoleArn: config.role_arn,
+        RoleSessionName: config.role_session_name ?? 'source-dynamodb',
+        ...(config.role_external_id ? { ExternalId: config.role_external_id } : {}),
+      },
+      clientConfig: { region: config.region },
+    });
+  } else if (base) {
+    out.credentials = base;
+  }
+  return out;
+}
+
+/** Undefined means the SDK's default chain (env, AWS_PROFILE files, web identity, ECS/EC2 roles). */
+function baseCredentials(config: Config): AwsCredentialIdentity | undefined {
+  const creds = config.credentials;
+  if (creds?.auth_type !== 'access_keys') return undefined;
+  return {
+    accessKeyId: creds.access_key_id,
+    secretAccessKey: creds.secret_access_key,
+    ...(creds.session_token ? { sessionToken: creds.session_token } : {}),
+  };
+}
+
+export function createDynamoDBClient(config: Config): DynamoDBClient {
+  return new DynamoDBClient(awsClientConfig(config));
+}

@@ -1,0 +1,84 @@
+// Retries with exponential backoff and full jitter for throttling, 5xx and dropped connections; each retry is
+// logged so a user can see why a sync is slow. Everything else fails at once.
+import type { Logger } from '../log.js';
+
+const BASE_DELAY_MS = 100;
+const MAX_DELAY_MS = 20_000;
+
+const THROTTLING_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'TooManyRequestsException',
+]);
+
+const TRANSIENT_ERRORS = new Set([
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TransactionInProgressException',
+]);
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+interface AwsLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+export function isThrottling(err: unknown): boolean {
+  return THROTTLING_ERRORS.has((err as AwsLikeError)?.name ?? '');
+}
+
+/** True for failures that may well succeed if the same request is sent again. */
+export function isRetryable(err: unknown): boolean {
+  const e = err as AwsLikeError;
+  if (typeof e !== 'object' || e === null) return false;
+  if (isThrottling(e) || TRANSIENT_ERRORS.has(e.name ?? '')) return true;
+  if (e.code !== undefined && NETWORK_CODES.has(e.code)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  // A connection closed mid-response surfaces as a parse or "socket hang up" error without a status.
+  return /socket hang up|ECONNRESET|premature close|aborted/i.test(e.message ?? '');
+}
+
+export interface RetryOptions {
+  maxRetries: number;
+  log: Logger;
+  /** What is being attempted, for the log line: "Scan of orders segment 3/8". */
+  what: string;
+}
+
+export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= options.maxRetries) throw err;
+      const delay = backoffDelay(attempt);
+      const e = err as AwsLikeError;
+      options.log(
+        'WARN',
+        `${options.what} failed with ${e.name ?? e.code ?? 'error'}: ${e.message ?? ''}; retry ${attempt + 1}/${options.maxRetries} in ${delay} ms`,
+      );
+      await sleep(delay);
+    }
+  }
+}
+
+/** Full jitter: a random delay up to an exponentially growing cap, so parallel workers do not retry in lockstep. */
+export function backoffDelay(attempt: number): number {
+  const cap = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+  return Math.round(cap / 2 + (Math.random() * cap) / 2);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,75 @@
+// check: validate the config (every problem at once), then list tables, describe each included table and read one
+// item from it. Exactly one CONNECTION_STATUS; a failure names the table and the permission or field at fault.
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDBClient } from '../aws/clients.js';
+import { toConnectorError } from '../aws/errors.js';
+import { withRetry } from '../aws/retry.js';
+import { configProblems, parseConfig } from '../config/validate.js';
+import { listIncludedTables } from '../discovery/discover.js';
+import { describeTable, type CallContext } from '../discovery/tables.js';
+import type { Logger } from '../log.js';
+import { connectionStatusMessage, logMessage } from '../protocol/build.js';
+import type { Message } from '../protocol/messages.js';
+import { mapConcurrent } from '../util/concurrency.js';
+
+const CHECK_CONCURRENCY = 8;
+/** check should answer quickly: a few retries, not a sync's worth. */
+const CHECK_MAX_RETRIES = 3;
+/** Failures listed in the status message before the rest is summarised. */
+const MAX_LISTED_FAILURES = 20;
+
+export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
+  const problems = configProblems(rawConfig);
+  if (problems.length > 0) {
+    yield connectionStatusMessage('FAILED', `The config is invalid: ${problems.join('; ')}`);
+    return;
+  }
+  const config = parseConfig(rawConfig);
+  const logs: Message[] = [];
+  const log: Logger = (level, message) => logs.push(logMessage(level, message));
+  const client = createDynamoDBClient(config);
+  const ctx: CallContext = { client, log, maxRetries: Math.min(config.max_retries ?? CHECK_MAX_RETRIES, CHECK_MAX_RETRIES) };
+  try {
+    const tables = await listIncludedTables(ctx, config);
+    if (tables.length === 0) {
+      yield* logs;
+      yield connectionStatusMessage('FAILED', 'No table in this account and region matches include_tables/exclude_tables.');
+      return;
+    }
+    const failures = (await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, table))).filter(
+      (f): f is string => f !== undefined,
+    );
+    yield* logs;
+    if (failures.length === 0) {
+      yield connectionStatusMessage('SUCCEEDED');
+    } else {
+      const listed = failures.slice(0, MAX_LISTED_FAILURES);
+      const more = failures.length > listed.length ? ` (and ${failures.length - listed.length} more)` : '';
+      yield connectionStatusMessage('FAILED', `${failures.length} of ${tables.length} tables cannot be read: ${listed.join(' | ')}${more}`);
+    }
+  } catch (err) {
+    yield* logs;
+    yield connectionStatusMessage('FAILED', toConnectorError(err, 'dynamodb:ListTables', 'the account').message);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Returns why the table cannot be read, or undefined when it can. */
+async function checkTable(ctx: CallContext, table: string): Promise<string | undefined> {
+  try {
+    await describeTable(ctx, table);
+  } catch (err) {
+    return `table ${table}: ${toConnectorError(err, 'dynamodb:DescribeTable', `table ${table}`).message}`;
+  }
+  try {
+    await withRetry(() => ctx.client.send(new ScanCommand({ TableName: table, Limit: 1 })), {
+      what: `Scan of ${table}`,
+      log: ctx.log,
+      maxRetries: ctx.maxRetries,
+    });
+  } catch (err) {
+    return `table ${table}: ${toConnectorError(err, 'dynamodb:Scan', `table ${table}`).message}`;
+  }
+  return undefined;
+}

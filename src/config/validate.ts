@@ -1,0 +1,58 @@
+// Config validation against the same schema the user sees: every error at once, defaults filled in.
+import { Ajv, type ErrorObject } from 'ajv';
+import { configError } from '../errors/ConnectorError.js';
+import { connectorSpecification } from './spec.js';
+import type { DynamoDBSourceSpec } from './spec.generated.js';
+
+export type Config = DynamoDBSourceSpec;
+
+// Airbyte's UI keywords are annotations, not validation rules.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, discriminator: false });
+ajv.addVocabulary(['airbyte_secret', 'order', 'always_show', 'group', 'display_type']);
+const validateSchema = ajv.compile(connectorSpecification.connectionSpecification);
+
+/** Returns a human-readable list of problems; empty when the config is valid. Mutates `config` to fill defaults. */
+export function configProblems(config: unknown): string[] {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    return ['the config must be a JSON object'];
+  }
+  if (validateSchema(config)) return [];
+  return describeErrors(validateSchema.errors ?? []);
+}
+
+export function parseConfig(raw: unknown): Config {
+  const problems = configProblems(raw);
+  if (problems.length > 0) {
+    throw configError(`Invalid config: ${problems.join('; ')}`);
+  }
+  return normalize(raw as Config);
+}
+
+/** Empty strings from UI forms mean "not set". */
+function normalize(config: Config): Config {
+  const out: Config = { ...config };
+  for (const key of ['endpoint', 'role_arn', 'role_external_id'] as const) {
+    if (out[key] === '') delete out[key];
+  }
+  return out;
+}
+
+function describeErrors(errors: ErrorObject[]): string[] {
+  // A oneOf failure reports every branch's complaints; keep the branch-level detail only when it is the sole story.
+  const messages = new Set<string>();
+  for (const e of errors) {
+    const where = e.instancePath === '' ? 'config' : e.instancePath.slice(1).replaceAll('/', '.');
+    if (e.keyword === 'required') {
+      messages.add(`${where === 'config' ? '' : where + '.'}${String(e.params.missingProperty)} is required`);
+    } else if (e.keyword === 'const' && e.instancePath.endsWith('/auth_type')) {
+      continue; // summarised by the oneOf message below
+    } else if (e.keyword === 'oneOf') {
+      messages.add(`${where} must match exactly one of its options (check auth_type and its fields)`);
+    } else if (e.keyword === 'additionalProperties') {
+      messages.add(`${where} has an unknown property ${String(e.params.additionalProperty)}`);
+    } else {
+      messages.add(`${where} ${e.message ?? 'is invalid'}`);
+    }
+  }
+  return [...messages];
+}

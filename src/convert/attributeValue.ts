@@ -1,0 +1,37 @@
+// AttributeValue → JSON text, exact: N keeps every digit, B and BS become base64, SS/NS/BS become arrays,
+// NULL becomes null, M and L recurse. Built as text (not via unmarshall + JSON.stringify) because unmarshall
+// turns sets into {} and binary into {"0":…}, and numbers would pass through a double.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { numberToJson } from './number.js';
+
+export type Item = Record<string, AttributeValue>;
+
+export function itemToJson(item: Item): string {
+  let out = '{';
+  let first = true;
+  for (const name in item) {
+    const value = item[name];
+    if (value === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(name) + ':' + valueToJson(value);
+    first = false;
+  }
+  return out + '}';
+}
+
+export function valueToJson(value: AttributeValue): string {
+  if (value.S !== undefined) return JSON.stringify(value.S);
+  if (value.N !== undefined) return numberToJson(value.N);
+  if (value.BOOL !== undefined) return value.BOOL ? 'true' : 'false';
+  if (value.M !== undefined) return itemToJson(value.M);
+  if (value.L !== undefined) return '[' + value.L.map(valueToJson).join(',') + ']';
+  if (value.NULL !== undefined) return 'null';
+  if (value.B !== undefined) return '"' + toBase64(value.B) + '"';
+  if (value.SS !== undefined) return '[' + value.SS.map((s) => JSON.stringify(s)).join(',') + ']';
+  if (value.NS !== undefined) return '[' + value.NS.map(numberToJson).join(',') + ']';
+  if (value.BS !== undefined) return '[' + value.BS.map((b) => '"' + toBase64(b) + '"').join(',') + ']';
+  throw new Error(`Unsupported attribute value with keys ${Object.keys(value).join(',')}`);
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}

@@ -1,0 +1,124 @@
+// Infers a JSON schema (draft-07) from sampled items. Each attribute accumulates a Shape — the set of DynamoDB
+// types it was seen with — and shapes merge by union, so an attribute seen as S in one item and N in another
+// becomes ["string","number"]. Pure logic, unit-tested.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { JsonObject, JsonValue } from '../protocol/messages.js';
+import { isIntegral } from '../convert/number.js';
+import type { TableKeys } from './tables.js';
+
+export interface Shape {
+  text?: true;
+  binary?: true;
+  /** 'integer' while every number seen was whole; 'number' once a fraction appears. */
+  number?: 'integer' | 'number';
+  boolean?: true;
+  null?: true;
+  /** M: the merged shapes of its attributes. */
+  object?: Map<string, Shape>;
+  /** L, SS, NS, BS: the merged shape of every element (empty lists leave an empty shape). */
+  array?: Shape;
+}
+
+export function shapeOfValue(value: AttributeValue, into: Shape = {}): Shape {
+  if (value.S !== undefined) into.text = true;
+  else if (value.N !== undefined) addNumber(into, value.N);
+  else if (value.BOOL !== undefined) into.boolean = true;
+  else if (value.NULL !== undefined) into.null = true;
+  else if (value.B !== undefined) into.binary = true;
+  else if (value.M !== undefined) addAttributes((into.object ??= new Map()), value.M);
+  else if (value.L !== undefined) {
+    const element = (into.array ??= {});
+    for (const v of value.L) shapeOfValue(v, element);
+  } else if (value.SS !== undefined) {
+    const element = (into.array ??= {});
+    if (value.SS.length > 0) element.text = true;
+  } else if (value.NS !== undefined) {
+    const element = (into.array ??= {});
+    for (const n of value.NS) addNumber(element, n);
+  } else if (value.BS !== undefined) {
+    const element = (into.array ??= {});
+    if (value.BS.length > 0) element.binary = true;
+  }
+  return into;
+}
+
+function addNumber(shape: Shape, text: string): void {
+  shape.number = shape.number === 'number' || !isIntegral(text) ? 'number' : 'integer';
+}
+
+/** Adds every attribute of an item (or map) to the per-attribute shapes. */
+export function addAttributes(shapes: Map<string, Shape>, item: Record<string, AttributeValue>): void {
+  for (const name in item) {
+    const value = item[name];
+    if (value === undefined) continue;
+    let shape = shapes.get(name);
+    if (!shape) shapes.set(name, (shape = {}));
+    shapeOfValue(value, shape);
+  }
+}
+
+const KEY_TYPES: Record<'S' | 'N' | 'B', JsonObject> = {
+  S: { type: 'string' },
+  N: { type: 'number' },
+  B: { type: 'string', contentEncoding: 'base64' },
+};
+
+/** The stream schema: key attributes from the table definition (required), sampled attributes nullable. */
+export function streamSchema(keys: TableKeys, sampled: Map<string, Shape>): JsonObject {
+  const properties: JsonObject = {};
+  const keyNames = [keys.hashKey, ...(keys.rangeKey === undefined ? [] : [keys.rangeKey])];
+  for (const [name, shape] of sampled) {
+    if (!keyNames.includes(name)) properties[name] = shapeToSchema(shape, true);
+  }
+  for (const name of keyNames) {
+    const type = keys.types[name];
+    if (type === undefined) throw new Error(`Key attribute ${name} has no AttributeDefinition`);
+    properties[name] = KEY_TYPES[type];
+  }
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    type: 'object',
+    additionalProperties: true,
+    required: keyNames,
+    properties: sortKeysFirst(properties, keyNames),
+  };
+}
+
+/** Keys first, then the other attributes alphabetically, so the schema is stable across samples. */
+function sortKeysFirst(properties: JsonObject, keyNames: string[]): JsonObject {
+  const names = Object.keys(properties).filter((n) => !keyNames.includes(n)).sort();
+  const out: JsonObject = {};
+  for (const name of [...keyNames, ...names]) out[name] = properties[name] as JsonValue;
+  return out;
+}
+
+export function shapeToSchema(shape: Shape, nullable: boolean): JsonObject {
+  const types: string[] = [];
+  const schema: JsonObject = {};
+  if (shape.text || shape.binary) {
+    types.push('string');
+    // base64 only when every string value seen was binary; mixed S/B is just a string.
+    if (shape.binary && !shape.text) schema.contentEncoding = 'base64';
+  }
+  if (shape.number) types.push(shape.number);
+  if (shape.boolean) types.push('boolean');
+  if (shape.object) {
+    types.push('object');
+    const props: JsonObject = {};
+    for (const name of [...shape.object.keys()].sort()) props[name] = shapeToSchema(shape.object.get(name) as Shape, true);
+    schema.properties = props;
+    schema.additionalProperties = true;
+  }
+  if (shape.array) {
+    types.push('array');
+    const element = shape.array;
+    schema.items = isEmptyShape(element) ? {} : shapeToSchema(element, Boolean(element.null));
+  }
+  if (nullable || shape.null) types.push('null');
+  // Only NULL ever seen: nothing but null is known.
+  const type: JsonValue = types.length === 1 ? (types[0] as string) : types;
+  return { type, ...schema };
+}
+
+const isEmptyShape = (s: Shape) =>
+  !s.text && !s.binary && !s.number && !s.boolean && !s.null && !s.object && !s.array;

@@ -1,0 +1,20 @@
+// The importable API: each command is an async iterable of protocol messages that never throws — failures arrive
+// as ERROR traces. Only the CLI writes them to stdout.
+import { check as checkCommand } from './commands/check.js';
+import { discover as discoverCommand } from './commands/discover.js';
+import { guard } from './commands/guard.js';
+import { read as readCommand } from './commands/read.js';
+import { spec as specCommand } from './commands/spec.js';
+import type { Message } from './protocol/messages.js';
+import type { ReadOptions } from './read/read.js';
+
+export const spec = (): AsyncIterable<Message> => guard(specCommand());
+export const check = (config: unknown): AsyncIterable<Message> => guard(checkCommand(config));
+export const discover = (config: unknown): AsyncIterable<Message> => guard(discoverCommand(config));
+export const read = (config: unknown, catalog: unknown, state?: unknown, options?: ReadOptions): AsyncIterable<Message> =>
+  guard(readCommand(config, catalog, state, options));
+
+export type { Message } from './protocol/messages.js';
+export type { Config } from './config/validate.js';
+export type { ReadOptions } from './read/read.js';
+export { serializeMessage } from './protocol/serialize.js';

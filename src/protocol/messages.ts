@@ -1,0 +1,120 @@
+// Our own types for the Airbyte protocol messages this connector emits or reads (protocol v0.3.x).
+// Only what we use is modelled; field names follow the protocol exactly (camelCase where it is camelCase).
+
+/** JSON text that is already serialized (record data: numbers keep all 38 digits, so it never goes through a JS number). */
+export class RawJson {
+  constructor(readonly text: string) {}
+  toJSON(): never {
+    throw new Error('RawJson must be serialized with serializeMessage, not JSON.stringify');
+  }
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface StreamDescriptor {
+  name: string;
+  namespace?: string;
+}
+
+export type SyncMode = 'full_refresh' | 'incremental';
+export type DestinationSyncMode = 'append' | 'overwrite' | 'append_dedup' | 'update';
+
+export interface AirbyteStream {
+  name: string;
+  namespace?: string;
+  json_schema: JsonObject;
+  supported_sync_modes: SyncMode[];
+  source_defined_cursor?: boolean;
+  default_cursor_field?: string[];
+  source_defined_primary_key?: string[][];
+  is_resumable?: boolean;
+}
+
+export interface ConfiguredAirbyteStream {
+  stream: AirbyteStream;
+  sync_mode: SyncMode;
+  destination_sync_mode?: DestinationSyncMode;
+  cursor_field?: string[];
+  primary_key?: string[][];
+}
+
+export interface ConfiguredAirbyteCatalog {
+  streams: ConfiguredAirbyteStream[];
+}
+
+export type LogLevel = 'FATAL' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
+export type FailureType = 'system_error' | 'config_error' | 'transient_error';
+export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
+
+export interface RecordMessage {
+  type: 'RECORD';
+  record: { namespace?: string; stream: string; data: RawJson; emitted_at: number };
+}
+
+export interface StreamStateMessage {
+  type: 'STATE';
+  state: {
+    type: 'STREAM';
+    stream: { stream_descriptor: StreamDescriptor; stream_state: JsonObject };
+    sourceStats?: { recordCount: number };
+  };
+}
+
+export interface LogMessage {
+  type: 'LOG';
+  log: { level: LogLevel; message: string; stack_trace?: string };
+}
+
+export interface SpecMessage {
+  type: 'SPEC';
+  spec: JsonObject;
+}
+
+export interface ConnectionStatusMessage {
+  type: 'CONNECTION_STATUS';
+  connectionStatus: { status: 'SUCCEEDED' | 'FAILED'; message?: string };
+}
+
+export interface CatalogMessage {
+  type: 'CATALOG';
+  catalog: { streams: AirbyteStream[] };
+}
+
+export interface ErrorTrace {
+  type: 'ERROR';
+  emitted_at: number;
+  error: {
+    message: string;
+    internal_message?: string;
+    stack_trace?: string;
+    failure_type: FailureType;
+    stream_descriptor?: StreamDescriptor;
+  };
+}
+
+export interface EstimateTrace {
+  type: 'ESTIMATE';
+  emitted_at: number;
+  estimate: { name: string; namespace?: string; type: 'STREAM'; row_estimate?: number; byte_estimate?: number };
+}
+
+export interface StreamStatusTrace {
+  type: 'STREAM_STATUS';
+  emitted_at: number;
+  stream_status: { stream_descriptor: StreamDescriptor; status: StreamStatus };
+}
+
+export interface TraceMessage {
+  type: 'TRACE';
+  trace: ErrorTrace | EstimateTrace | StreamStatusTrace;
+}
+
+export type Message =
+  | RecordMessage
+  | StreamStateMessage
+  | LogMessage
+  | SpecMessage
+  | ConnectionStatusMessage
+  | CatalogMessage
+  | TraceMessage;

@@ -1,0 +1,112 @@
+// The per-stream state: one versioned JSON object per stream, always emitted whole (Airbyte replaces what it
+// stored with each STATE). Keys and cursor values keep DynamoDB's wire form ({"N":"…"}, {"B":"base64"}) so they
+// round-trip exactly.
+//
+// {
+//   "version": 1,
+//   "sync_mode": "full_refresh" | "incremental",
+//   "scan": null | {                        // a scan in progress; null when none is
+//     "total_segments": 8,                 // frozen for the life of the scan
+//     "completed_segments": [[0, 2], [5, 5]],
+//     "segment_positions": { "3": {…ExclusiveStartKey…} },   // started segments that are not finished
+//     "cursor_lower_bound": null | {"S": "…"} | {"N": "…"},  // incremental: the filter of this scan
+//     "max_cursor_seen": null | {"N": "…"}                    // incremental: running maximum of what was emitted
+//   },
+//   "cursor": null | { "field": "updated_at", "value": {"S": "…"} | {"N": "…"} }  // committed cursor
+// }
+import { isWireKey, type WireKey } from '../convert/keyCodec.js';
+import { configError } from '../errors/ConnectorError.js';
+import type { JsonObject, SyncMode } from '../protocol/messages.js';
+import { isValidRanges, type SegmentRanges } from './segmentRanges.js';
+
+export const STATE_VERSION = 1;
+
+export type CursorValue = { S: string } | { N: string };
+
+export interface ScanState {
+  total_segments: number;
+  completed_segments: SegmentRanges;
+  segment_positions: Record<string, WireKey>;
+  cursor_lower_bound: CursorValue | null;
+  /**
+   * The largest cursor value among the records this scan has emitted (across all segments). A scan is unordered,
+   * so it becomes the committed cursor only when every segment has finished.
+   */
+  max_cursor_seen: CursorValue | null;
+}
+
+export interface CommittedCursor {
+  field: string;
+  value: CursorValue;
+}
+
+export interface StreamState {
+  version: typeof STATE_VERSION;
+  sync_mode: SyncMode;
+  scan: ScanState | null;
+  cursor: CommittedCursor | null;
+}
+
+export const emptyState = (syncMode: SyncMode): StreamState => ({ version: STATE_VERSION, sync_mode: syncMode, scan: null, cursor: null });
+
+export function stateToJson(state: StreamState): JsonObject {
+  return state as unknown as JsonObject;
+}
+
+const resetAdvice = 'Reset (clear) the data of this stream in your orchestrator, or remove it from the state file, then sync again.';
+
+/** Validates a stream's state blob read from --state; anything unexpected is a config_error naming the stream. */
+export function parseStreamState(stream: string, blob: unknown, syncMode: SyncMode): StreamState {
+  const fail = (what: string) => configError(`The state of stream ${stream} ${what}. ${resetAdvice}`, { stream });
+  if (typeof blob !== 'object' || blob === null || Array.isArray(blob)) throw fail('is not a JSON object');
+  const s = blob as Record<string, unknown>;
+  if (s.version !== STATE_VERSION) throw fail(`has version ${JSON.stringify(s.version)}, but this connector reads version ${STATE_VERSION}`);
+  if (s.sync_mode !== syncMode) {
+    throw fail(`was written by a ${JSON.stringify(s.sync_mode)} sync, but the catalog now asks for ${syncMode}`);
+  }
+  const scan = s.scan === null || s.scan === undefined ? null : parseScan(s.scan, fail);
+  const cursor = s.cursor === null || s.cursor === undefined ? null : parseCursor(s.cursor, fail);
+  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor };
+}
+
+function parseScan(value: unknown, fail: (what: string) => Error): ScanState {
+  if (typeof value !== 'object' || value === null) throw fail('has a scan that is not an object');
+  const v = value as Record<string, unknown>;
+  const total = v.total_segments;
+  if (!Number.isInteger(total) || (total as number) < 1 || (total as number) > 1_000_000) throw fail('has an invalid scan.total_segments');
+  if (!isValidRanges(v.completed_segments, total as number)) throw fail('has invalid scan.completed_segments');
+  const positions = v.segment_positions ?? {};
+  if (typeof positions !== 'object' || positions === null || Array.isArray(positions)) throw fail('has invalid scan.segment_positions');
+  for (const [segment, key] of Object.entries(positions)) {
+    if (!isSegmentNumber(segment, total as number) || !isWireKey(key)) throw fail(`has an invalid position for segment ${segment}`);
+  }
+  const bound = v.cursor_lower_bound ?? null;
+  if (bound !== null && !isCursorValue(bound)) throw fail('has an invalid scan.cursor_lower_bound');
+  const maxSeen = v.max_cursor_seen ?? null;
+  if (maxSeen !== null && !isCursorValue(maxSeen)) throw fail('has an invalid scan.max_cursor_seen');
+  return {
+    total_segments: total as number,
+    completed_segments: v.completed_segments as SegmentRanges,
+    segment_positions: positions as Record<string, WireKey>,
+    cursor_lower_bound: bound as CursorValue | null,
+    max_cursor_seen: maxSeen as CursorValue | null,
+  };
+}
+
+function parseCursor(value: unknown, fail: (what: string) => Error): CommittedCursor {
+  if (typeof value !== 'object' || value === null) throw fail('has a cursor that is not an object');
+  const v = value as Record<string, unknown>;
+  if (typeof v.field !== 'string' || !isCursorValue(v.value)) throw fail('has an invalid cursor');
+  return { field: v.field, value: v.value };
+}
+
+const isSegmentNumber = (s: string, total: number) => /^(0|[1-9]\d*)$/.test(s) && Number(s) < total;
+
+export function isCursorValue(value: unknown): value is CursorValue {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return false;
+  const v = value as Record<string, unknown>;
+  if (typeof v.S === 'string') return true;
+  return typeof v.N === 'string' && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(v.N);
+}
