@@ -1,0 +1,54 @@
+// Test helpers that talk to DynamoDB Local directly (setting up tables and items), never through the connector.
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  type AttributeDefinition,
+  type AttributeValue,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export function testClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: TEST_CREDENTIALS });
+}
+
+export function connectorConfig(endpoint: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    region: 'us-east-1',
+    endpoint,
+    credentials: { auth_type: 'access_keys', access_key_id: 'test', secret_access_key: 'test' },
+    ...extra,
+  };
+}
+
+export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
+
+export interface TableSpec {
+  hash: [string, 'S' | 'N' | 'B'];
+  range?: [string, 'S' | 'N' | 'B'];
+}
+
+export async function createTable(client: DynamoDBClient, name: string, spec: TableSpec, extra: Record<string, unknown> = {}): Promise<void> {
+  const keys: KeySchemaElement[] = [{ AttributeName: spec.hash[0], KeyType: 'HASH' }];
+  const defs: AttributeDefinition[] = [{ AttributeName: spec.hash[0], AttributeType: spec.hash[1] }];
+  if (spec.range) {
+    keys.push({ AttributeName: spec.range[0], KeyType: 'RANGE' });
+    defs.push({ AttributeName: spec.range[0], AttributeType: spec.range[1] });
+  }
+  await client.send(
+    new CreateTableCommand({ TableName: name, KeySchema: keys, AttributeDefinitions: defs, BillingMode: 'PAY_PER_REQUEST', ...extra }),
+  );
+}
+
+export async function putItems(client: DynamoDBClient, table: string, items: Record<string, AttributeValue>[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) {
+    let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length > 0) {
+      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+      requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
+    }
+  }
+}

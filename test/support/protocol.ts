@@ -1,0 +1,38 @@
+// Validates emitted messages against the Airbyte protocol's own schema (shared/reference/airbyte_protocol.yaml,
+// beside the repository), so "every line is a valid message of its type" is checked against the source of truth.
+import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { numbersAsText } from './cli.js';
+
+const PROTOCOL_PATH = join(import.meta.dirname, '..', '..', '..', 'shared', 'reference', 'airbyte_protocol.yaml');
+
+const protocol = parseYaml(readFileSync(PROTOCOL_PATH, 'utf8'));
+const ajv = new Ajv({ strict: false, allErrors: true });
+ajv.addSchema(protocol, 'protocol');
+const validateMessage = ajv.getSchema('protocol#/definitions/AirbyteMessage')!;
+
+/** Returns a description of every message that does not match its protocol definition. */
+export function protocolViolations(messages: any[]): string[] {
+  const problems: string[] = [];
+  for (const raw of messages) {
+    // Numbers are checked as numbers; lossless ones become JS numbers only for this structural check.
+    const message = JSON.parse(JSON.stringify(numbersAsText(raw), (_k, v) => v));
+    const restored = restoreNumbers(raw);
+    if (!validateMessage(restored)) problems.push(`${JSON.stringify(message).slice(0, 200)}: ${ajv.errorsText(validateMessage.errors)}`);
+    const payloadKey = payloadOf(raw.type);
+    if (payloadKey && raw[payloadKey] === undefined) problems.push(`${raw.type} message has no ${payloadKey}`);
+  }
+  return problems;
+}
+
+function restoreNumbers(value: any): any {
+  if (value && typeof value === 'object' && typeof value.isLosslessNumber === 'boolean') return Number(value.value);
+  if (Array.isArray(value)) return value.map(restoreNumbers);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, restoreNumbers(v)]));
+  return value;
+}
+
+const payloadOf = (type: string) =>
+  ({ RECORD: 'record', STATE: 'state', LOG: 'log', SPEC: 'spec', CONNECTION_STATUS: 'connectionStatus', CATALOG: 'catalog', TRACE: 'trace' })[type];
