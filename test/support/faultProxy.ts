@@ -1,0 +1,164 @@
+// A small real HTTP proxy in front of DynamoDB Local that injects faults the way AWS produces them: throttling,
+// 500s, dropped connections (before or in the middle of a response) and access denied. Everything it does not
+// fault is forwarded unchanged (method, path, headers, body; Host rewritten to the target) and piped back. The SDK
+// signs for the proxy's host; DynamoDB Local does not verify signatures, so that is harmless.
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type FaultKind = 'throttle' | 'serverError' | 'drop' | 'dropMidResponse' | 'deny';
+
+export interface FaultRule {
+  fault: FaultKind;
+  /** X-Amz-Target suffix: "Scan", "ListTables", "DescribeTable"… */
+  operation: string;
+  /** Only requests whose body names this TableName; any table when absent. */
+  table?: string;
+  /** How many matching requests the rule faults before it stops matching; Infinity for all of them. */
+  count: number;
+}
+
+export interface ProxiedRequest {
+  operation: string;
+  table: string | undefined;
+  /** The fault injected into this request, if any. */
+  fault: FaultKind | undefined;
+}
+
+export interface FaultProxy {
+  /** http://127.0.0.1:port — use as the connector's endpoint. */
+  endpoint: string;
+  /** Every request received, in arrival order. */
+  requests: ProxiedRequest[];
+  /** Replaces the rules (and their remaining counts). The first matching rule with count left fires. */
+  setRules(rules: FaultRule[]): void;
+  close(): Promise<void>;
+}
+
+const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
+
+/** Hop-by-hop headers are per connection and are not forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const targetUrl = new URL(target);
+  let rules: FaultRule[] = [];
+  const requests: ProxiedRequest[] = [];
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const operation = operationOf(req.headers);
+      const table = tableOf(body);
+      const rule = rules.find((r) => r.count > 0 && r.operation === operation && (r.table === undefined || r.table === table));
+      if (rule) rule.count--;
+      requests.push({ operation, table, fault: rule?.fault });
+      switch (rule?.fault) {
+        case undefined:
+          return forward(req, body, res, false);
+        case 'dropMidResponse':
+          return forward(req, body, res, true);
+        case 'drop':
+          return req.socket.destroy();
+        case 'throttle':
+          return sendError(res, 400, 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.');
+        case 'serverError':
+          return sendError(res, 500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error');
+        case 'deny':
+          return sendError(
+            res,
+            400,
+            'com.amazon.coral.service#AccessDeniedException',
+            `User: arn:aws:iam::123456789012:user/test is not authorized to perform: dynamodb:${operation} on resource: arn:aws:dynamodb:us-east-1:123456789012:table/${table ?? '*'}`,
+          );
+      }
+    });
+  });
+
+  /** Sends the request on to the target; with `cutHalfway`, answers with half of the real body and drops the socket. */
+  function forward(req: IncomingMessage, body: Buffer, res: ServerResponse, cutHalfway: boolean): void {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    }
+    headers.host = targetUrl.host;
+    headers['content-length'] = String(body.length);
+    const upstream = httpRequest(
+      { protocol: targetUrl.protocol, hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
+      (upRes) => {
+        const parts: Buffer[] = [];
+        upRes.on('data', (chunk: Buffer) => parts.push(chunk));
+        upRes.on('error', () => res.destroy());
+        upRes.on('end', () => {
+          const responseBody = Buffer.concat(parts);
+          const responseHeaders: Record<string, string | string[]> = {};
+          for (const [name, value] of Object.entries(upRes.headers)) {
+            if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = value;
+          }
+          // The full length is announced either way, so a cut response is visibly incomplete to the client.
+          responseHeaders['content-length'] = String(responseBody.length);
+          res.writeHead(upRes.statusCode ?? 502, responseHeaders);
+          if (!cutHalfway) {
+            res.end(responseBody);
+            return;
+          }
+          res.write(responseBody.subarray(0, Math.floor(responseBody.length / 2)), () => {
+            // Give the half body a moment on the wire before the connection goes away.
+            setTimeout(() => res.socket?.destroy(), 20);
+          });
+        });
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    upstream.end(body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    setRules(next) {
+      rules = next.map((r) => ({ ...r }));
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  const body = JSON.stringify({ __type: type, message });
+  res.writeHead(status, {
+    'content-type': JSON_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': `fault-${Math.random().toString(36).slice(2)}`,
+  });
+  res.end(body);
+}
+
+/** "DynamoDB_20120810.Scan" → "Scan". */
+function operationOf(headers: IncomingHttpHeaders): string {
+  const target = headers['x-amz-target'];
+  const value = Array.isArray(target) ? target[0] : target;
+  if (!value) return '';
+  return value.slice(value.lastIndexOf('.') + 1);
+}
+
+function tableOf(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { TableName?: unknown };
+    return typeof parsed.TableName === 'string' ? parsed.TableName : undefined;
+  } catch {
+    return undefined;
+  }
+}
