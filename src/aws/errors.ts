@@ -1,6 +1,6 @@
 // Maps AWS failures onto the protocol's failure types, with a message that says what the user can do.
 import { ConnectorError } from '../errors/ConnectorError.js';
-import { isRetryable } from './retry.js';
+import { firstLine, isRetryable } from './retry.js';
 
 const CREDENTIAL_ERRORS = new Set([
   'UnrecognizedClientException',
@@ -34,7 +34,7 @@ export function isNotFound(err: unknown): boolean {
 export function toConnectorError(err: unknown, action: string, resource: string, stream?: string): ConnectorError {
   if (err instanceof ConnectorError) return err;
   const name = awsErrorName(err);
-  const detail = (err as Error)?.message ?? String(err);
+  const detail = firstLine((err as Error)?.message ?? String(err));
   const details = { cause: err, ...(stream !== undefined ? { stream } : {}) };
   if (isAccessDenied(err)) {
     return new ConnectorError('config_error', `Access denied: ${action} on ${resource} is not allowed for these credentials. Grant ${action} (${detail})`, details);

@@ -68,12 +68,16 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
       const e = err as AwsLikeError;
       options.log(
         'WARN',
-        `${options.what} failed with ${e.name ?? e.code ?? 'error'}: ${e.message ?? ''}; retry ${attempt + 1}/${options.maxRetries} in ${delay} ms`,
+        `${options.what} failed with ${e.name ?? e.code ?? 'error'}: ${firstLine(e.message)}; retry ${attempt + 1}/${options.maxRetries} in ${delay} ms`,
       );
       await sleep(delay);
     }
   }
 }
+
+/** The SDK appends multi-line advice for developers to some messages ("Deserialization error: … inspect the hidden
+ *  field {error}.$response"); users get the first line, which says what happened. */
+export const firstLine = (message: string | undefined): string => (message ?? '').split('\n', 1)[0]!.trim();
 
 /** Full jitter: a random delay up to an exponentially growing cap, so parallel workers do not retry in lockstep. */
 export function backoffDelay(attempt: number): number {

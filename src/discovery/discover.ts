@@ -41,7 +41,9 @@ export function buildStream(table: TableDescription, sampled: Map<string, Shape>
   return {
     name: table.TableName as string,
     json_schema: streamSchema(keys, sampled),
-    supported_sync_modes: ['full_refresh'],
+    // Incremental by a cursor the user picks (any top-level attribute of strings or numbers).
+    supported_sync_modes: ['full_refresh', 'incremental'],
+    source_defined_cursor: false,
     source_defined_primary_key: primaryKey,
     is_resumable: true,
   };
