@@ -2,6 +2,7 @@
 // endpoint. Retries are ours (aws/retry.ts) so that every retry is logged and bounded by the config; the SDK's
 // own retry is switched off to avoid retrying twice.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -66,4 +67,8 @@ function baseCredentials(config: Config): AwsCredentialIdentity | undefined {
 
 export function createDynamoDBClient(config: Config): DynamoDBClient {
   return new DynamoDBClient(awsClientConfig(config));
+}
+
+export function createStreamsClient(config: Config): DynamoDBStreamsClient {
+  return new DynamoDBStreamsClient(awsClientConfig(config));
 }

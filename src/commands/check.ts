@@ -6,6 +6,7 @@ import { toConnectorError } from '../aws/errors.js';
 import { withRetry } from '../aws/retry.js';
 import { configProblems, parseConfig } from '../config/validate.js';
 import { listIncludedTables } from '../discovery/discover.js';
+import { streamProblem } from '../cdc/cdcStream.js';
 import { describeTable, type CallContext } from '../discovery/tables.js';
 import type { Logger } from '../log.js';
 import { connectionStatusMessage, logMessage } from '../protocol/build.js';
@@ -36,7 +37,8 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
       yield connectionStatusMessage('FAILED', 'No table in this account and region matches include_tables/exclude_tables.');
       return;
     }
-    const failures = (await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, table))).filter(
+    const streamsMode = config.replication?.mode === 'dynamodb_streams';
+    const failures = (await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, table, streamsMode))).filter(
       (f): f is string => f !== undefined,
     );
     yield* logs;
@@ -56,9 +58,12 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
 }
 
 /** Returns why the table cannot be read, or undefined when it can. */
-async function checkTable(ctx: CallContext, table: string): Promise<string | undefined> {
+async function checkTable(ctx: CallContext, table: string, streamsMode: boolean): Promise<string | undefined> {
   try {
-    await describeTable(ctx, table);
+    const description = await describeTable(ctx, table);
+    // DynamoDB Streams mode needs a stream with full rows on every included table.
+    const problem = streamsMode ? streamProblem(description) : undefined;
+    if (problem !== undefined) return problem;
   } catch (err) {
     return `table ${table}: ${toConnectorError(err, 'dynamodb:DescribeTable', `table ${table}`).message}`;
   }

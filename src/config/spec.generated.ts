@@ -67,6 +67,18 @@ export type CheckpointIntervalSeconds = number;
  * Emit a STATE checkpoint after the page that brings the records since the last checkpoint to at least this many.
  */
 export type CheckpointEveryNRecords = number;
+/**
+ * How incremental streams find changes. Scan mode filters a full parallel Scan by a cursor attribute you choose (costs a full scan's read capacity each sync). DynamoDB Streams mode takes one snapshot, then reads only the table's stream: cheap, fresh, and it sees deletes.
+ */
+export type IncrementalReplication = ScanWithACursorField | DynamoDBStreamsChangeDataCapture;
+/**
+ * What to do when the stream no longer holds changes the last sync did not read (more than 24 hours since it, or the shard is gone): fail with a config error (default), or take a fresh snapshot of the table automatically. A warning is logged either way.
+ */
+export type WhenChangesWereLost = 'fail' | 'resnapshot';
+/**
+ * A sync reads closed shards to their end and open shards until they return no new records, or until this much time has passed; then it checkpoints and exits.
+ */
+export type StreamReadTimeLimitSeconds = number;
 
 export interface DynamoDBSourceSpec {
   region: AWSRegion;
@@ -85,6 +97,7 @@ export interface DynamoDBSourceSpec {
   max_retries?: Retries;
   checkpoint_interval_seconds?: CheckpointIntervalSeconds;
   checkpoint_records?: CheckpointEveryNRecords;
+  replication?: IncrementalReplication;
   [k: string]: unknown;
 }
 export interface DefaultAWSCredentialChain {
@@ -96,5 +109,15 @@ export interface AccessKeys {
   access_key_id: AccessKeyID;
   secret_access_key: SecretAccessKey;
   session_token?: SessionToken;
+  [k: string]: unknown;
+}
+export interface ScanWithACursorField {
+  mode: 'scan';
+  [k: string]: unknown;
+}
+export interface DynamoDBStreamsChangeDataCapture {
+  mode: 'dynamodb_streams';
+  on_data_loss?: WhenChangesWereLost;
+  max_stream_read_seconds?: StreamReadTimeLimitSeconds;
   [k: string]: unknown;
 }

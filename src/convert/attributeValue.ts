@@ -6,7 +6,8 @@ import { numberToJson } from './number.js';
 
 export type Item = Record<string, AttributeValue>;
 
-export function itemToJson(item: Item): string {
+/** @param suffix extra JSON members appended inside the object, starting with a comma (CDC metadata columns). */
+export function itemToJson(item: Item, suffix = ''): string {
   let out = '{';
   let first = true;
   for (const name in item) {
@@ -15,7 +16,7 @@ export function itemToJson(item: Item): string {
     out += (first ? '' : ',') + JSON.stringify(name) + ':' + valueToJson(value);
     first = false;
   }
-  return out + '}';
+  return out + (first ? suffix.slice(1) : suffix) + '}';
 }
 
 export function valueToJson(value: AttributeValue): string {

@@ -3,6 +3,8 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../config/validate.js';
 import type { AirbyteStream } from '../protocol/messages.js';
+import { cdcColumnsSchema, CDC_CURSOR } from '../cdc/changeRecord.js';
+import { streamProblem } from '../cdc/cdcStream.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { addAttributes, streamSchema, type Shape } from './inferSchema.js';
 import { sampleItems } from './sample.js';
@@ -31,20 +33,39 @@ export async function discoverStreams(ctx: CallContext, config: Config): Promise
     } else {
       ctx.log('WARN', `Table ${table} cannot be sampled, so only its key attributes are typed: ${sample.reason}`);
     }
-    return buildStream(description, shapes);
+    if (config.replication?.mode !== 'dynamodb_streams') return scanModeStream(description, shapes);
+    const problem = streamProblem(description);
+    if (problem !== undefined) ctx.log('WARN', `Stream ${table} offers full refresh only in DynamoDB Streams mode: ${problem}.`);
+    return streamsModeStream(description, shapes, problem === undefined);
   });
 }
 
-export function buildStream(table: TableDescription, sampled: Map<string, Shape>): AirbyteStream {
+function baseStream(table: TableDescription, sampled: Map<string, Shape>): AirbyteStream {
   const keys = tableKeys(table);
-  const primaryKey = [[keys.hashKey], ...(keys.rangeKey === undefined ? [] : [[keys.rangeKey]])];
   return {
     name: table.TableName as string,
     json_schema: streamSchema(keys, sampled),
-    // Incremental by a cursor the user picks (any top-level attribute of strings or numbers).
-    supported_sync_modes: ['full_refresh', 'incremental'],
-    source_defined_cursor: false,
-    source_defined_primary_key: primaryKey,
+    supported_sync_modes: ['full_refresh'],
+    source_defined_primary_key: [[keys.hashKey], ...(keys.rangeKey === undefined ? [] : [[keys.rangeKey]])],
     is_resumable: true,
+  };
+}
+
+/** Incremental by a cursor the user picks (any top-level attribute of strings or numbers). */
+export function scanModeStream(table: TableDescription, sampled: Map<string, Shape>): AirbyteStream {
+  return { ...baseStream(table, sampled), supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: false };
+}
+
+/** Incremental from the table's DynamoDB stream, with the CDC metadata columns; full refresh only without one. */
+export function streamsModeStream(table: TableDescription, sampled: Map<string, Shape>, hasUsableStream: boolean): AirbyteStream {
+  const stream = baseStream(table, sampled);
+  if (!hasUsableStream) return stream;
+  const schema = stream.json_schema as { properties: Record<string, unknown> };
+  return {
+    ...stream,
+    json_schema: { ...stream.json_schema, properties: { ...schema.properties, ...cdcColumnsSchema } } as AirbyteStream['json_schema'],
+    supported_sync_modes: ['full_refresh', 'incremental'],
+    source_defined_cursor: true,
+    default_cursor_field: [CDC_CURSOR],
   };
 }

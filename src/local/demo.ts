@@ -1,6 +1,7 @@
 // `npm run demo`: a guided tour for humans. Starts DynamoDB Local, loads the demo_orders sample table, then runs
 // the real connector executable (dist/src/cli.js) exactly as Airbyte would — check, discover, read — and prints a
 // readable summary of what came out. DynamoDB Local is always stopped at the end; any failed step exits non-zero.
+// `node dist/src/local/demo.js --serve [--port 8000]` instead keeps DynamoDB Local running with the sample table.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
@@ -389,7 +390,56 @@ export async function runDemo(): Promise<number> {
   }
 }
 
-// Runs only when executed directly (node dist/src/local/demo.js), not when imported.
+// ---------------------------------------------------------------------------------------------------------------
+// `--serve`: DynamoDB Local with the sample table, kept running until Ctrl-C (for integration_tests/, which expect
+// it on http://localhost:8000, and for trying the CLI by hand).
+
+export async function serveSampleTable(port: number): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let server: RunningDynamoDBLocal | undefined;
+  try {
+    heading('Prerequisites');
+    await preflight();
+    heading(`DynamoDB Local on port ${port} with the sample table ${SAMPLE_TABLE}`);
+    server = await startDynamoDBLocal({ port });
+    const client = new DynamoDBClient({ region: REGION, endpoint: server.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    try {
+      ok(`${await loadSampleTable(client)} items loaded; listening on http://localhost:${port}`);
+    } finally {
+      client.destroy();
+    }
+    info(`Try: ${bold('node dist/src/cli.js read --config integration_tests/sample_config.json --catalog integration_tests/configured_catalog.json')}`);
+    info(dim('Press Ctrl-C to stop.'));
+    const running = server;
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+      running.process.once('exit', resolve);
+    });
+    return 0;
+  } catch (err) {
+    const message = err instanceof DemoFailure ? err.message : ((err as Error)?.stack ?? String(err));
+    console.error(`\n${bold(red('Failed:'))}\n    ${message}`);
+    return 1;
+  } finally {
+    await server?.stop();
+    console.log(dim('\n  DynamoDB Local stopped.'));
+  }
+}
+
+// Runs only when executed directly (node dist/src/local/demo.js [--serve [--port N]]), not when imported.
 if (process.argv[1] !== undefined && existsSync(process.argv[1]) && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await runDemo();
+  const args = process.argv.slice(2);
+  if (args.includes('--serve')) {
+    const portIndex = args.indexOf('--port');
+    const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 8000;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      console.error('--port needs a port number');
+      process.exitCode = 2;
+    } else {
+      process.exitCode = await serveSampleTable(port);
+    }
+  } else {
+    process.exitCode = await runDemo();
+  }
 }

@@ -9,7 +9,7 @@ export interface ConfiguredStream {
   cursorField: string | undefined;
 }
 
-export function parseConfiguredCatalog(raw: unknown): ConfiguredStream[] {
+export function parseConfiguredCatalog(raw: unknown, options: { sourceDefinedCursor: boolean }): ConfiguredStream[] {
   const streams = (raw as { streams?: unknown } | null)?.streams;
   if (!Array.isArray(streams)) throw configError('The catalog must be a JSON object with a "streams" list (a ConfiguredAirbyteCatalog).');
   const seen = new Set<string>();
@@ -25,7 +25,7 @@ export function parseConfiguredCatalog(raw: unknown): ConfiguredStream[] {
     }
     const cursor = e?.cursor_field;
     let cursorField: string | undefined;
-    if (syncMode === 'incremental') {
+    if (syncMode === 'incremental' && !options.sourceDefinedCursor) {
       if (!Array.isArray(cursor) || cursor.length === 0 || typeof cursor[0] !== 'string') {
         throw configError(`Stream ${name} is incremental but its cursor_field is not set: choose a top-level attribute holding strings or numbers.`, { stream: name });
       }

@@ -2,7 +2,9 @@
 // read the streams concurrently into one ordered queue. Each stream goes STARTED → RUNNING → COMPLETE, or
 // INCOMPLETE with an ERROR trace while the other streams finish.
 import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
-import { createDynamoDBClient } from '../aws/clients.js';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
+import { readCdcStream, type CdcSettings } from '../cdc/cdcStream.js';
 import { toConnectorError } from '../aws/errors.js';
 import type { Config } from '../config/validate.js';
 import { makeTableFilter } from '../discovery/tableFilter.js';
@@ -35,8 +37,10 @@ interface StreamPlan {
 export async function* readStreams(config: Config, rawCatalog: unknown, rawState: unknown, options: ReadOptions = {}): AsyncGenerator<Message> {
   const queue = new OutputQueue(QUEUE_CAPACITY);
   const log: Logger = (level, message) => queue.pushNow(logMessage(level, message));
-  const plans = planStreams(config, rawCatalog, rawState, log);
+  const cdcSettings = cdcSettingsOf(config);
+  const plans = planStreams(config, rawCatalog, rawState, log, cdcSettings !== undefined);
   const client = createDynamoDBClient(config);
+  const cdc = cdcSettings && plans.some((p) => p.configured.syncMode === 'incremental') ? { client: createStreamsClient(config), settings: cdcSettings } : undefined;
   const interrupt = options.interrupt ?? new AbortController().signal;
   const settings = scanSettings(config);
   const ctx: ScanContext = { client, queue, log, settings, interrupt, scanPermits: new Semaphore(settings.readConcurrency) };
@@ -45,7 +49,7 @@ export async function* readStreams(config: Config, rawCatalog: unknown, rawState
     let interrupted = false;
     await mapConcurrent(plans, settings.readConcurrency, async (plan) => {
       if (interrupt.aborted) return;
-      const outcome = await readOneStream(ctx, client, config, plan);
+      const outcome = await readOneStream(ctx, client, config, plan, cdc);
       if (outcome === 'interrupted') interrupted = true;
     });
     if (interrupted || interrupt.aborted) {
@@ -55,6 +59,7 @@ export async function* readStreams(config: Config, rawCatalog: unknown, rawState
     .catch((err: unknown) => queue.pushNow(errorTraceMessage('system_error', `Unexpected failure: ${(err as Error)?.message ?? String(err)}`)))
     .finally(() => {
       client.destroy();
+      cdc?.client.destroy();
       queue.close();
     });
 
@@ -62,20 +67,36 @@ export async function* readStreams(config: Config, rawCatalog: unknown, rawState
   await producer;
 }
 
-async function readOneStream(ctx: ScanContext, client: DynamoDBClient, config: Config, plan: StreamPlan): Promise<'complete' | 'interrupted' | 'failed'> {
+interface CdcClient {
+  client: DynamoDBStreamsClient;
+  settings: CdcSettings;
+}
+
+async function readOneStream(
+  ctx: ScanContext,
+  client: DynamoDBClient,
+  config: Config,
+  plan: StreamPlan,
+  cdc: CdcClient | undefined,
+): Promise<'complete' | 'interrupted' | 'failed'> {
   const { name, syncMode, cursorField } = plan.configured;
   await ctx.queue.push([streamStatusMessage(name, 'STARTED')]);
   try {
     const table: TableDescription = await describeTable({ client, log: ctx.log, maxRetries: ctx.settings.maxRetries }, name);
     await ctx.queue.push([estimateTraceMessage(name, table.ItemCount ?? 0, table.TableSizeBytes ?? 0)]);
-    const outcome = await readScanStream(ctx, {
-      stream: name,
-      table: name,
-      syncMode,
-      cursorField,
-      state: plan.state,
-      segmentsForNewScan: config.scan_segments ?? autoSegments(table.TableSizeBytes),
-    });
+    const segmentsForNewScan = config.scan_segments ?? autoSegments(table.TableSizeBytes);
+    const outcome =
+      cdc !== undefined && syncMode === 'incremental'
+        ? await readCdcStream(ctx, cdc.client, cdc.settings, { stream: name, table, state: plan.state, segmentsForNewScan })
+        : await readScanStream(ctx, {
+            stream: name,
+            table: name,
+            syncMode,
+            cursorField,
+            state: plan.state,
+            segmentsForNewScan,
+            status: { running: false },
+          });
     await ctx.queue.push([streamStatusMessage(name, outcome === 'complete' ? 'COMPLETE' : 'INCOMPLETE')]);
     return outcome;
   } catch (err) {
@@ -94,8 +115,9 @@ function internalMessage(error: ConnectorError): string {
 }
 
 /** Validates the catalog against the config's table filters and parses each stream's state; throws config_error. */
-function planStreams(config: Config, rawCatalog: unknown, rawState: unknown, log: Logger): StreamPlan[] {
-  const configured = parseConfiguredCatalog(rawCatalog);
+function planStreams(config: Config, rawCatalog: unknown, rawState: unknown, log: Logger, streamsMode: boolean): StreamPlan[] {
+  // In DynamoDB Streams mode the cursor is the source's own (_ab_cdc_cursor): the catalog need not name one.
+  const configured = parseConfiguredCatalog(rawCatalog, { sourceDefinedCursor: streamsMode });
   const states = parseStateInput(rawState);
   const included = makeTableFilter({ include: config.include_tables, exclude: config.exclude_tables });
   return configured.map((stream) => {
@@ -104,12 +126,24 @@ function planStreams(config: Config, rawCatalog: unknown, rawState: unknown, log
     }
     const raw = states.get(stream.name);
     let state = raw === undefined ? emptyState(stream.syncMode) : parseStreamState(stream.name, raw, stream.syncMode);
+    if (stream.syncMode === 'incremental' && (streamsMode ? state.cursor !== null : state.cdc !== null)) {
+      throw configError(
+        `The state of stream ${stream.name} was written in ${streamsMode ? 'scan' : 'DynamoDB Streams'} replication mode, but the config now uses ${streamsMode ? 'DynamoDB Streams' : 'scan'} mode. Reset the stream, then sync again.`,
+        { stream: stream.name },
+      );
+    }
     if (stream.cursorField !== undefined && state.cursor !== null && state.cursor.field !== stream.cursorField) {
       log('WARN', `Stream ${stream.name}: the cursor field changed from ${state.cursor.field} to ${stream.cursorField}; every item is read again.`);
       state = emptyState(stream.syncMode);
     }
     return { configured: stream, state };
   });
+}
+
+function cdcSettingsOf(config: Config): CdcSettings | undefined {
+  const replication = config.replication;
+  if (replication?.mode !== 'dynamodb_streams') return undefined;
+  return { onDataLoss: replication.on_data_loss ?? 'fail', maxStreamReadMs: (replication.max_stream_read_seconds ?? 300) * 1000 };
 }
 
 function scanSettings(config: Config): ScanSettings {

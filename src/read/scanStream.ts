@@ -44,6 +44,12 @@ export interface ScanPlan {
   state: StreamState;
   /** TotalSegments for a new scan (a resumed scan keeps its stored number). */
   segmentsForNewScan: number;
+  /** Shared with the caller: whether RUNNING was emitted for this stream in this sync. */
+  status: { running: boolean };
+  /** JSON members appended to every record (CDC snapshot metadata), starting with a comma. */
+  recordSuffix?: string;
+  /** Turns the state of the finished scan into the stream's next state (CDC: the snapshot is done). */
+  completeState?: (state: StreamState) => StreamState;
 }
 
 export type ScanOutcome = 'complete' | 'interrupted';
@@ -63,13 +69,12 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
 
   let recordsSinceState = 0;
   let lastCheckpoint = Date.now();
-  let running = false;
   const stop = new AbortController(); // first failing worker stops its siblings
   let failure: unknown;
 
   const stateMessage = (): Message => {
     const state: StreamState = progress.isComplete()
-      ? completedState(plan, progress.maxCursorSeen, committed)
+      ? (plan.completeState ?? ((x) => x))(completedState(plan, progress.maxCursorSeen, committed))
       : { ...plan.state, scan: progress.snapshot(), cursor: committed ? { field: plan.cursorField as string, value: committed } : null };
     const message = streamStateMessage(stream, stateToJson(state), recordsSinceState);
     recordsSinceState = 0;
@@ -108,12 +113,12 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
         const emittedAt = Date.now();
         const items = page.Items ?? [];
         const chunk: Message[] = [];
-        if (!running) {
-          running = true;
+        if (!plan.status.running) {
+          plan.status.running = true;
           chunk.push(streamStatusMessage(stream, 'RUNNING'));
         }
         for (const item of items) {
-          chunk.push(recordMessage(stream, new RawJson(itemToJson(item)), emittedAt));
+          chunk.push(recordMessage(stream, new RawJson(itemToJson(item, plan.recordSuffix)), emittedAt));
           if (plan.cursorField !== undefined) {
             const value = cursorOf(item[plan.cursorField]);
             if (value === undefined) continue;

@@ -12,7 +12,13 @@
 //     "cursor_lower_bound": null | {"S": "…"} | {"N": "…"},  // incremental: the filter of this scan
 //     "max_cursor_seen": null | {"N": "…"}                    // incremental: running maximum of what was emitted
 //   },
-//   "cursor": null | { "field": "updated_at", "value": {"S": "…"} | {"N": "…"} }  // committed cursor
+//   "cursor": null | { "field": "updated_at", "value": {"S": "…"} | {"N": "…"} }, // committed cursor
+//   "cdc": null | {                                    // DynamoDB Streams mode
+//     "stream_arn": "arn:…/stream/…",                  // the stream this state belongs to
+//     "generation": 0,                                 // snapshot generation; a re-snapshot increments it
+//     "snapshot_done": false,                          // the snapshot (in "scan") is finished
+//     "shards": { "shardId-…": { "parent": null | "shardId-…", "last_sequence": null | "…", "finished": false } }
+//   }
 // }
 import { isWireKey, type WireKey } from '../convert/keyCodec.js';
 import { configError } from '../errors/ConnectorError.js';
@@ -40,14 +46,30 @@ export interface CommittedCursor {
   value: CursorValue;
 }
 
+export interface ShardState {
+  parent: string | null;
+  /** Sequence number of the last record emitted from this shard; null before any. */
+  last_sequence: string | null;
+  /** Read to its end (a closed shard); its children may be read. */
+  finished: boolean;
+}
+
+export interface CdcState {
+  stream_arn: string;
+  generation: number;
+  snapshot_done: boolean;
+  shards: Record<string, ShardState>;
+}
+
 export interface StreamState {
   version: typeof STATE_VERSION;
   sync_mode: SyncMode;
   scan: ScanState | null;
   cursor: CommittedCursor | null;
+  cdc: CdcState | null;
 }
 
-export const emptyState = (syncMode: SyncMode): StreamState => ({ version: STATE_VERSION, sync_mode: syncMode, scan: null, cursor: null });
+export const emptyState = (syncMode: SyncMode): StreamState => ({ version: STATE_VERSION, sync_mode: syncMode, scan: null, cursor: null, cdc: null });
 
 export function stateToJson(state: StreamState): JsonObject {
   return state as unknown as JsonObject;
@@ -66,7 +88,8 @@ export function parseStreamState(stream: string, blob: unknown, syncMode: SyncMo
   }
   const scan = s.scan === null || s.scan === undefined ? null : parseScan(s.scan, fail);
   const cursor = s.cursor === null || s.cursor === undefined ? null : parseCursor(s.cursor, fail);
-  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor };
+  const cdc = s.cdc === null || s.cdc === undefined ? null : parseCdc(s.cdc, fail);
+  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc };
 }
 
 function parseScan(value: unknown, fail: (what: string) => Error): ScanState {
@@ -98,6 +121,27 @@ function parseCursor(value: unknown, fail: (what: string) => Error): CommittedCu
   const v = value as Record<string, unknown>;
   if (typeof v.field !== 'string' || !isCursorValue(v.value)) throw fail('has an invalid cursor');
   return { field: v.field, value: v.value };
+}
+
+function parseCdc(value: unknown, fail: (what: string) => Error): CdcState {
+  if (typeof value !== 'object' || value === null) throw fail('has a cdc part that is not an object');
+  const v = value as Record<string, unknown>;
+  if (typeof v.stream_arn !== 'string' || v.stream_arn === '') throw fail('has no cdc.stream_arn');
+  if (!Number.isInteger(v.generation) || (v.generation as number) < 0) throw fail('has an invalid cdc.generation');
+  if (typeof v.snapshot_done !== 'boolean') throw fail('has an invalid cdc.snapshot_done');
+  const shards = v.shards;
+  if (typeof shards !== 'object' || shards === null || Array.isArray(shards)) throw fail('has invalid cdc.shards');
+  for (const [id, shard] of Object.entries(shards)) {
+    const sh = shard as Record<string, unknown> | null;
+    const ok =
+      sh !== null &&
+      typeof sh === 'object' &&
+      (sh.parent === null || typeof sh.parent === 'string') &&
+      (sh.last_sequence === null || (typeof sh.last_sequence === 'string' && /^\d+$/.test(sh.last_sequence))) &&
+      typeof sh.finished === 'boolean';
+    if (!ok) throw fail(`has an invalid entry for shard ${id}`);
+  }
+  return { stream_arn: v.stream_arn, generation: v.generation as number, snapshot_done: v.snapshot_done, shards: shards as Record<string, ShardState> };
 }
 
 const isSegmentNumber = (s: string, total: number) => /^(0|[1-9]\d*)$/.test(s) && Number(s) < total;
