@@ -8,6 +8,7 @@ const scanState = {
   sync_mode: 'full_refresh',
   scan: { total_segments: 4, completed_segments: [[0, 1]], segment_positions: { 2: { pk: { B: 'AAE=' }, sk: { N: '12345678901234567890123456789012345678' } } }, cursor_lower_bound: null, max_cursor_seen: null },
   cursor: null,
+  cdc: null,
 };
 
 function configErrorOf(fn: () => unknown): ConnectorError {
@@ -47,6 +48,18 @@ describe('parseStateInput', () => {
 describe('parseStreamState', () => {
   it('accepts a well-formed scan state exactly as written', () => {
     expect(parseStreamState('orders', JSON.parse(JSON.stringify(scanState)), 'full_refresh')).toEqual(scanState);
+  });
+
+  it('accepts a CDC state and refuses a malformed shard entry', () => {
+    const cdcState = {
+      ...scanState,
+      sync_mode: 'incremental',
+      scan: null,
+      cdc: { stream_arn: 'arn:aws:dynamodb:us-east-1:1:table/t/stream/x', generation: 0, snapshot_done: true, shards: { 'shardId-1': { parent: null, last_sequence: '000123', finished: false } } },
+    };
+    expect(parseStreamState('orders', cdcState, 'incremental')).toEqual(cdcState);
+    const bad = { ...cdcState, cdc: { ...cdcState.cdc, shards: { 'shardId-1': { parent: null, last_sequence: 'x', finished: false } } } };
+    expect(configErrorOf(() => parseStreamState('orders', bad, 'incremental')).message).toMatch(/shard shardId-1/);
   });
 
   it.each([
