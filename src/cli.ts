@@ -4,6 +4,10 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCommand, type CommandArgs } from './run.js';
 
+// The SDK warns on every run under Node 20 that future releases need Node 22; on stderr that reads like a fault
+// of the connector in Airbyte's logs. Users can still turn it on explicitly.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const interrupt = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => interrupt.abort());

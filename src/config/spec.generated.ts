@@ -40,7 +40,7 @@ export type TablesToExclude = string[];
  */
 export type DiscoverySampleSize = number;
 /**
- * TotalSegments of the parallel Scan. Leave empty for automatic sizing from the table size (one segment per 256 MiB, at least 1).
+ * TotalSegments of the parallel Scan. Leave empty for automatic sizing from the table size: one segment per 256 MiB, at least 1, at most 1000. A scan in progress keeps the number it started with.
  */
 export type ScanSegments = number;
 /**

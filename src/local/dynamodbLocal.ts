@@ -14,6 +14,7 @@ const run = promisify(execFile);
 /** Pinned: DynamoDB Local 1.25.1 with Streams support. */
 export const SIMULATOR_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
 const STARTUP_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
 
 export function dynamoDBLocalDir(): string {
   return process.env.DYNAMODB_LOCAL_DIR ?? join(homedir(), '.cache', 'source-dynamodb', SIMULATOR_PACKAGE.replace('@', '-'));
@@ -78,19 +79,25 @@ export async function startDynamoDBLocal(options: { port?: number } = {}): Promi
     child.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}: ${output}`)));
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  await Promise.race([waitUntilServing(endpoint), exited]);
   exited.catch(() => undefined); // later exits are expected (stop())
-  return {
-    endpoint,
-    port,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      // Java normally exits on SIGTERM at once; never let a stuck JVM hang the caller.
+      const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  try {
+    await Promise.race([waitUntilServing(endpoint), exited]);
+  } catch (err) {
+    await stop(); // do not leave an orphaned JVM behind a failed start
+    throw err;
+  }
+  return { endpoint, port, process: child, stop };
 }
 
 async function waitUntilServing(endpoint: string): Promise<void> {

@@ -82,13 +82,17 @@ describe('read through transient faults', () => {
     await putItems(client, table, items);
   });
 
+  // skip 0: the first page of each segment fails; skip 4: pages in the middle of segments fail, so a retry that did
+  // not resume from the failed page's start key would duplicate or lose items.
   it.each([
-    ['throttle', /ProvisionedThroughputExceededException/],
-    ['serverError', /InternalServerError/],
-    ['drop', /./],
-    ['dropMidResponse', /./],
-  ] as const)('retries Scans that fail with %s and returns every item exactly once', async (fault, errorName) => {
-    proxy.setRules([{ fault, operation: 'Scan', table, count: 3 }]);
+    ['throttle', 0, /ProvisionedThroughputExceededException/],
+    ['throttle', 4, /ProvisionedThroughputExceededException/],
+    ['serverError', 4, /InternalServerError/],
+    ['drop', 0, /./],
+    ['drop', 4, /./],
+    ['dropMidResponse', 4, /./],
+  ] as const)('retries Scans that fail with %s (after %i good pages) and returns every item exactly once', async (fault, skip, errorName) => {
+    proxy.setRules([{ fault, operation: 'Scan', table, count: 3, skip }]);
     const before = faultsFired(fault, 'Scan', table);
 
     const result = await readTables([table], { scan_segments: 3, page_size: 20, checkpoint_interval_seconds: 0 });
@@ -249,5 +253,23 @@ describe('discover through throttling', () => {
     expect(waits[1]).toBeGreaterThanOrEqual(waits[0]!);
     expect(warned.filter((m) => m.includes(`DescribeTable of ${table}`) && /retry/.test(m))).toHaveLength(2);
     expect(warned.filter((m) => m.includes(`Scan of ${table}`) && /retry/.test(m))).toHaveLength(2);
+  });
+});
+
+describe('discover giving up', () => {
+  it('reports a transient error, and the retries it made, when ListTables stays throttled', async () => {
+    proxy.setRules([{ fault: 'throttle', operation: 'ListTables', count: Infinity }]);
+    const result = await runCli(['discover', '--config', configFile({ max_retries: 2 })]);
+    proxy.setRules([]);
+
+    expectCleanOutput(result);
+    expect(result.code).not.toBe(0);
+    expect(ofType(result.messages, 'CATALOG')).toEqual([]);
+    const errors = errorsOf(result);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].failure_type).toBe('transient_error');
+    expect(errors[0].message).toContain('dynamodb:ListTables');
+    // The user sees why it took a while: each retry was logged before the failure.
+    expect(warnings(result).filter((m) => m.startsWith('ListTables') && /retry \d\/2/.test(m))).toHaveLength(2);
   });
 });

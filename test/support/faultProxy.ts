@@ -15,6 +15,8 @@ export interface FaultRule {
   table?: string;
   /** How many matching requests the rule faults before it stops matching; Infinity for all of them. */
   count: number;
+  /** Matching requests let through untouched before the rule starts firing (to fault mid-scan pages). */
+  skip?: number;
 }
 
 export interface ProxiedRequest {
@@ -29,7 +31,7 @@ export interface FaultProxy {
   endpoint: string;
   /** Every request received, in arrival order. */
   requests: ProxiedRequest[];
-  /** Replaces the rules (and their remaining counts). The first matching rule with count left fires. */
+  /** Replaces the rules (and their remaining counts). The first matching rule with count left and nothing left to skip fires. */
   setRules(rules: FaultRule[]): void;
   close(): Promise<void>;
 }
@@ -52,8 +54,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const body = Buffer.concat(chunks);
       const operation = operationOf(req.headers);
       const table = tableOf(body);
-      const rule = rules.find((r) => r.count > 0 && r.operation === operation && (r.table === undefined || r.table === table));
-      if (rule) rule.count--;
+      let rule: FaultRule | undefined;
+      for (const r of rules) {
+        if (r.count <= 0 || r.operation !== operation || (r.table !== undefined && r.table !== table)) continue;
+        if ((r.skip ?? 0) > 0) {
+          r.skip = (r.skip ?? 0) - 1;
+          continue;
+        }
+        r.count--;
+        rule = r;
+        break;
+      }
       requests.push({ operation, table, fault: rule?.fault });
       switch (rule?.fault) {
         case undefined:

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# source-dynamodb as an Airbyte connector image: `docker build -t airbyte/source-dynamodb-ts:dev .`
+# The image runs the connector CLI directly: `docker run --rm IMAGE spec`, `check --config …`, and so on.
+
+# --- build: install every dependency, compile TypeScript, then drop the dev dependencies ---------------------
+FROM node:20-slim AS build
+WORKDIR /build
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json ./
+COPY schemas ./schemas
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev \
+ && npm cache clean --force
+
+# --- runtime: Node, the compiled connector, its spec and production dependencies; nothing else ---------------
+FROM node:20-slim
+WORKDIR /airbyte/integration_code
+ENV NODE_ENV=production \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+COPY --from=build /build/package.json ./package.json
+COPY --from=build /build/node_modules ./node_modules
+COPY --from=build /build/dist/src ./dist/src
+COPY --from=build /build/schemas ./schemas
+
+# Files stay owned by root (read-only for the connector); the process runs as the image's unprivileged user.
+USER node
+
+ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/dist/src/cli.js"
+ENTRYPOINT ["node", "/airbyte/integration_code/dist/src/cli.js"]
+
+LABEL io.airbyte.name=airbyte/source-dynamodb-ts
+LABEL io.airbyte.version=0.1.0
