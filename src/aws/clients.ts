@@ -66,9 +66,18 @@ function baseCredentials(config: Config): AwsCredentialIdentity | undefined {
 }
 
 export function createDynamoDBClient(config: Config): DynamoDBClient {
-  return new DynamoDBClient(awsClientConfig(config));
+  return withoutSdkLogger(new DynamoDBClient(awsClientConfig(config)));
 }
 
 export function createStreamsClient(config: Config): DynamoDBStreamsClient {
-  return new DynamoDBStreamsClient(awsClientConfig(config));
+  return withoutSdkLogger(new DynamoDBStreamsClient(awsClientConfig(config)));
+}
+
+/**
+ * The SDK's logger middleware deep-copies every response (to filter sensitive fields) for a logger that discards
+ * it: on Scan pages that copy cost more CPU than all our conversion. We log our own retries and failures instead.
+ */
+function withoutSdkLogger<T extends { middlewareStack: { remove(name: string): boolean } }>(client: T): T {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }

@@ -8,15 +8,14 @@ export type Item = Record<string, AttributeValue>;
 
 /** @param suffix extra JSON members appended inside the object, starting with a comma (CDC metadata columns). */
 export function itemToJson(item: Item, suffix = ''): string {
-  let out = '{';
-  let first = true;
+  // Parts joined once rather than `+=`: concatenation leaves each record as a rope of ~50 fragments that lives
+  // until it is written, which doubled the peak memory of a scan.
+  const parts: string[] = [];
   for (const name in item) {
     const value = item[name];
-    if (value === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(name) + ':' + valueToJson(value);
-    first = false;
+    if (value !== undefined) parts.push(JSON.stringify(name) + ':' + valueToJson(value));
   }
-  return out + (first ? suffix.slice(1) : suffix) + '}';
+  return '{' + parts.join(',') + (parts.length === 0 ? suffix.slice(1) : suffix) + '}';
 }
 
 export function valueToJson(value: AttributeValue): string {
