@@ -133,6 +133,13 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
     }
     const shards = reconciled.shards;
     const attempted = new Set<string>();
+    // Only open shards stop at "caught up": a closed shard can return empty pages before its end, and its children
+    // wait for it, so it is read until DynamoDB ends it (or the time limit).
+    const closedShards = new Set(listing.shards.filter((s) => s.closed).map((s) => s.id));
+    // The first failing shard stops its siblings, and the error goes up only once they have stopped: a reader left
+    // running would keep emitting records and STATEs of this generation after a re-snapshot started.
+    const stop = new AbortController();
+    let failure: unknown;
     let lastCheckpoint = Date.now();
     const stateNow = (): StreamState => ({ ...state, cdc: { ...cdc, snapshot_done: true, shards: structuredClone(shards) } });
 
@@ -141,7 +148,7 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
       let iterator = await iteratorFor(shardId, shard.last_sequence);
       let emptyPages = 0;
       while (iterator !== undefined) {
-        if (ctx.interrupt.aborted || Date.now() > deadline) return;
+        if (stop.signal.aborted || ctx.interrupt.aborted || Date.now() > deadline) return;
         let page;
         try {
           const current = iterator;
@@ -183,8 +190,8 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
         }
         await ctx.queue.push(chunk);
         if (records.length > 0) emptyPages = 0;
-        else if (++emptyPages >= EMPTY_PAGES_WHEN_CAUGHT_UP) return; // an open shard that is caught up
-        else await sleep(EMPTY_PAGE_PAUSE_MS);
+        else if (++emptyPages >= EMPTY_PAGES_WHEN_CAUGHT_UP && !closedShards.has(shardId)) return; // an open shard that is caught up
+        else if (iterator !== undefined) await sleep(EMPTY_PAGE_PAUSE_MS);
       }
     };
 
@@ -206,7 +213,13 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
       const ready = readyShards(shards).filter((id) => !attempted.has(id));
       if (ready.length === 0) break;
       for (const id of ready) attempted.add(id);
-      await mapConcurrent(ready, ctx.settings.readConcurrency, readShard);
+      await mapConcurrent(ready, ctx.settings.readConcurrency, (id) =>
+        readShard(id).catch((err: unknown) => {
+          failure ??= err;
+          stop.abort();
+        }),
+      );
+      if (failure !== undefined) throw failure;
     }
     if (!status.running) await ctx.queue.push([streamStatusMessage(stream, 'RUNNING')]);
     await emitState(stateNow());

@@ -13,7 +13,7 @@ export interface ListedShard {
 
 export interface Reconciled {
   shards: Record<string, ShardState>;
-  /** Unfinished shards of the state that DynamoDB no longer lists. */
+  /** Unfinished shards of the state that DynamoDB no longer lists, and parents of new shards never seen at all. */
   lost: string[];
 }
 
@@ -27,9 +27,13 @@ export function reconcileShards(stored: Record<string, ShardState>, listed: read
     else if (!shard.finished) lost.push(id);
   }
   for (const shard of listed) {
-    shards[shard.id] ??= { parent: shard.parent, last_sequence: null, finished: false };
+    if (shards[shard.id] !== undefined) continue;
+    // A new shard descends from a shard we tracked or from one still listed. A parent that is neither appeared
+    // and expired between two syncs: its changes were never read.
+    if (shard.parent !== null && stored[shard.parent] === undefined && !listedIds.has(shard.parent)) lost.push(shard.parent);
+    shards[shard.id] = { parent: shard.parent, last_sequence: null, finished: false };
   }
-  return { shards, lost: lost.sort() };
+  return { shards, lost: [...new Set(lost)].sort() };
 }
 
 /** The shards of a listing taken when a snapshot starts: closed ones hold only changes the snapshot already sees. */

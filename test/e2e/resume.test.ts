@@ -1,53 +1,15 @@
 // Resumable reads: the process is killed at many points; each next read gets the last STATE printed; the union of
 // all records must be the table, with duplicates bounded by the pages in flight at each kill.
-import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { CLI, jsonFile, parseLine, numbersAsText } from '../support/cli.js';
+import { jsonFile, parseLine, numbersAsText } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
+import { lastStateOf, readUntil } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
 
 const endpoint = inject('ddbEndpoint');
 const client = testClient(endpoint);
 const PAGE_SIZE = 25;
 const CONCURRENCY = 4;
-
-interface Run {
-  lines: string[];
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** Runs read and sends `signal` once `after` records of this run have come out (never, when after is Infinity). */
-function readUntil(args: string[], after: number, signal: NodeJS.Signals): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffer = '';
-    const lines: string[] = [];
-    let recordsSeen = 0;
-    let sent = false;
-    child.stdout.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? ''; // a partial last line is what a reader of a killed process would discard
-      for (const line of parts) {
-        lines.push(line);
-        if (line.startsWith('{"type":"RECORD"')) recordsSeen++;
-      }
-      if (!sent && recordsSeen >= after) {
-        sent = true;
-        child.kill(signal);
-      }
-    });
-    child.stderr.resume();
-    child.on('error', reject);
-    child.on('close', (code, sig) => resolve({ lines, code, signal: sig }));
-  });
-}
-
-const lastStateOf = (lines: string[]) => {
-  const states = lines.filter((l) => l.startsWith('{"type":"STATE"'));
-  return states.length === 0 ? undefined : [JSON.parse(states[states.length - 1]!)];
-};
 
 async function syncWithKills(table: string, catalog: object, killAfter: number[], config: Record<string, unknown>, initialState?: unknown) {
   const configPath = jsonFile(connectorConfig(endpoint, { page_size: PAGE_SIZE, read_concurrency: CONCURRENCY, checkpoint_interval_seconds: 0, ...config }));

@@ -1,0 +1,109 @@
+// Stream records → destination rows: exact JSON for INSERT/MODIFY/REMOVE, TTL deletes marked, and a cursor whose
+// plain string order is the order DynamoDB applied the changes in.
+import type { _Record } from '@aws-sdk/client-dynamodb-streams';
+import { describe, expect, it } from 'vitest';
+import { cdcCursor, changeToJson, MissingImageError, snapshotColumnsJson } from '../../src/cdc/changeRecord.js';
+import { itemToJson } from '../../src/convert/attributeValue.js';
+
+const AT = new Date('2026-03-04T05:06:00Z');
+const BIG = '12345678901234567890123456789012345678';
+
+const record = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', dynamodb: Record<string, unknown>, extra: Partial<_Record> = {}): _Record =>
+  ({ eventID: 'e1', eventName, eventSource: 'aws:dynamodb', dynamodb: { ApproximateCreationDateTime: AT, ...dynamodb }, ...extra }) as _Record;
+
+const meta = (cursor: string, deleted: boolean, ttl: boolean | null = null) =>
+  `"_ab_cdc_cursor":"${cursor}","_ab_cdc_updated_at":"2026-03-04T05:06:00.000Z","_ab_cdc_deleted_at":${deleted ? '"2026-03-04T05:06:00.000Z"' : 'null'},"_ab_cdc_deleted_by_ttl":${ttl}`;
+
+describe('changeToJson', () => {
+  const keys = { pk: { S: 'user#1' }, sk: { N: '7' } };
+
+  it('INSERT: the new image with every digit of its numbers, then the metadata', () => {
+    const json = changeToJson(
+      record('INSERT', {
+        Keys: keys,
+        NewImage: { ...keys, big: { N: BIG }, small: { N: '-0.000000000000000000000000000000000000001' }, ok: { BOOL: true }, tags: { SS: ['a', 'b'] } },
+        SequenceNumber: '000000000000000000001',
+      }),
+      0,
+    );
+    expect(json).toBe(
+      `{"pk":"user#1","sk":7,"big":${BIG},"small":-0.000000000000000000000000000000000000001,"ok":true,"tags":["a","b"],${meta(`000000-1-${'0'.repeat(39)}1`, false)}}`,
+    );
+    expect(() => JSON.parse(json)).not.toThrow();
+  });
+
+  it('MODIFY: the new image, never the old one; the generation is in the cursor', () => {
+    const json = changeToJson(
+      record('MODIFY', { Keys: keys, OldImage: { ...keys, v: { N: '1' } }, NewImage: { ...keys, v: { N: '2' } }, SequenceNumber: '4000000000000000000012345' }),
+      3,
+    );
+    expect(json).toBe(`{"pk":"user#1","sk":7,"v":2,${meta(`000003-1-${'4000000000000000000012345'.padStart(40, '0')}`, false)}}`);
+  });
+
+  it('REMOVE: the keys and the old image, with _ab_cdc_deleted_at set; not a TTL delete by a user', () => {
+    const json = changeToJson(
+      record('REMOVE', { Keys: keys, OldImage: { ...keys, v: { N: '2' } }, SequenceNumber: '000000000000000000009' }, { userIdentity: undefined }),
+      0,
+    );
+    expect(json).toBe(`{"pk":"user#1","sk":7,"v":2,${meta(cdcCursor(0, 'stream', '000000000000000000009'), true, false)}}`);
+  });
+
+  it('REMOVE with keys only (a NEW_IMAGE stream has no old image) still carries the keys', () => {
+    const json = changeToJson(record('REMOVE', { Keys: keys, SequenceNumber: '5' }), 0);
+    expect(json).toBe(`{"pk":"user#1","sk":7,${meta(cdcCursor(0, 'stream', '5'), true, false)}}`);
+  });
+
+  it('a delete by TTL (userIdentity Service dynamodb.amazonaws.com) is marked', () => {
+    const ttl = { userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' } };
+    const json = changeToJson(record('REMOVE', { Keys: keys, OldImage: { ...keys, expires: { N: '1700000000' } }, SequenceNumber: '10' }, ttl), 0);
+    expect(JSON.parse(json)).toMatchObject({ pk: 'user#1', sk: 7, expires: 1700000000, _ab_cdc_deleted_at: '2026-03-04T05:06:00.000Z', _ab_cdc_deleted_by_ttl: true });
+    const otherService = { userIdentity: { Type: 'Service', PrincipalId: 'lambda.amazonaws.com' } };
+    expect(JSON.parse(changeToJson(record('REMOVE', { Keys: keys, SequenceNumber: '11' }, otherService), 0))._ab_cdc_deleted_by_ttl).toBe(false);
+  });
+
+  it('a MODIFY or INSERT without NewImage (a KEYS_ONLY or OLD_IMAGE stream) throws', () => {
+    expect(() => changeToJson(record('MODIFY', { Keys: keys, OldImage: keys, SequenceNumber: '12' }), 0)).toThrow(MissingImageError);
+    expect(() => changeToJson(record('INSERT', { Keys: keys, SequenceNumber: '13' }), 0)).toThrow(/NewImage/);
+  });
+
+  it('a record without a sequence number throws', () => {
+    expect(() => changeToJson(record('INSERT', { Keys: keys, NewImage: keys }), 0)).toThrow(/SequenceNumber/);
+  });
+});
+
+describe('snapshot columns', () => {
+  it('make a valid row with phase 0 and no delete', () => {
+    const row = JSON.parse(itemToJson({ pk: { S: 'a' } }, snapshotColumnsJson(2, AT)));
+    expect(row).toEqual({ pk: 'a', _ab_cdc_cursor: cdcCursor(2, 'snapshot'), _ab_cdc_updated_at: '2026-03-04T05:06:00.000Z', _ab_cdc_deleted_at: null, _ab_cdc_deleted_by_ttl: null });
+    expect(JSON.parse(itemToJson({}, snapshotColumnsJson(0, AT)))._ab_cdc_cursor).toBe(cdcCursor(0, 'snapshot'));
+  });
+});
+
+describe('cursor order is string order', () => {
+  it('generation first, then phase (snapshot before stream), then sequence numbers of any length', () => {
+    const expected = [
+      cdcCursor(0, 'snapshot'),
+      cdcCursor(0, 'stream', '000000000000000000001'), // DynamoDB Local: 21 digits, zero padded
+      cdcCursor(0, 'stream', '9'),
+      cdcCursor(0, 'stream', '10'),
+      cdcCursor(0, 'stream', '000000000000000000011'),
+      cdcCursor(0, 'stream', '49600000000000000000000000001'),
+      cdcCursor(0, 'stream', '100000000000000000000000000000000000'), // AWS: up to 40 digits
+      cdcCursor(0, 'stream', '9'.repeat(40)),
+      cdcCursor(1, 'snapshot'), // a re-snapshot sorts after every change of the generation before
+      cdcCursor(1, 'stream', '2'),
+      cdcCursor(9, 'snapshot'),
+      cdcCursor(10, 'snapshot'),
+      cdcCursor(10, 'stream', '1'),
+    ];
+    const shuffled = [...expected].reverse();
+    shuffled.push(shuffled.shift()!);
+    expect([...shuffled].sort()).toEqual(expected);
+    for (const c of expected) expect(c).toMatch(/^\d{6}-[01]-\d{40}$/);
+  });
+
+  it('the cursor of a change is the one cdcCursor builds', () => {
+    const json = changeToJson(record('INSERT', { Keys: { pk: { S: 'a' } }, NewImage: { pk: { S: 'a' } }, SequenceNumber: '42' }), 1);
+    expect(JSON.parse(json)._ab_cdc_cursor).toBe(`000001-1-${'42'.padStart(40, '0')}`);
+  });
+});
