@@ -2,9 +2,9 @@
 // end in a message that tells the user what to fix (config_error), valid protocol output, no stack trace — and
 // inputs that are merely unusual (empty state, .txt files, state of other streams) must just work.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { jsonFile, ofType, records, runCli, traces, type CliResult } from '../support/cli.js';
+import { fullRefreshCatalog, jsonFile, ofType, records, runCli, traces, type CliResult } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
-import { protocolViolations } from '../support/protocol.js';
+import { expectCleanOutput } from '../support/protocol.js';
 
 const endpoint = inject('ddbEndpoint');
 const client = testClient(endpoint);
@@ -14,23 +14,7 @@ const catalogEntry = (name: string, syncMode: unknown = 'full_refresh') => ({
   sync_mode: syncMode,
   destination_sync_mode: 'overwrite',
 });
-const catalogFor = (...streams: string[]) => ({ streams: streams.map((name) => catalogEntry(name)) });
 
-/** Every protocol message valid, and no stack trace anywhere a user would read it. */
-function expectCleanOutput(result: CliResult): void {
-  expect(protocolViolations(result.messages)).toEqual([]);
-  expect(result.lines.filter((l) => /^\s+at /m.test(l))).toEqual([]);
-  expect(messageFieldsWithStack(result.messages)).toEqual([]);
-  expect(result.stderr).not.toMatch(/^\s+at /m);
-}
-
-function messageFieldsWithStack(value: unknown, path = ''): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => messageFieldsWithStack(v, `${path}[${i}]`));
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) =>
-    typeof v === 'string' ? (/message$/.test(k) && v.includes('\n    at ') ? [`${path}.${k}: ${v.slice(0, 200)}`] : []) : messageFieldsWithStack(v, `${path}.${k}`),
-  );
-}
 
 const errorsOf = (result: CliResult) => traces(result.messages, 'ERROR').map((t) => t.error);
 
@@ -122,7 +106,7 @@ describe('read with a wrong catalog or state', () => {
 
   it('a stream whose table does not exist fails as a config_error; the other streams complete', async () => {
     const missing = uniqueName('no_such_table');
-    const result = await read(catalogFor(missing, table));
+    const result = await read(fullRefreshCatalog(missing, table));
 
     expectCleanOutput(result);
     expect(result.code).not.toBe(0);
@@ -145,7 +129,7 @@ describe('read with a wrong catalog or state', () => {
 
   it('a corrupt stream state is a config_error that names the stream and says to reset it', async () => {
     const state = jsonFile([stateFor(table, { version: 99 })], 'state.json');
-    const result = await read(catalogFor(table), state);
+    const result = await read(fullRefreshCatalog(table), state);
 
     const error = expectConfigErrorOnly(result);
     expect(error.message).toContain(table);
@@ -154,7 +138,7 @@ describe('read with a wrong catalog or state', () => {
 
   it('a GLOBAL state is a config_error', async () => {
     const global = [{ type: 'STATE', state: { type: 'GLOBAL', global: { shared_state: {}, stream_states: [] } } }];
-    const result = await read(catalogFor(table), jsonFile(global, 'state.json'));
+    const result = await read(fullRefreshCatalog(table), jsonFile(global, 'state.json'));
 
     const error = expectConfigErrorOnly(result);
     expect(error.message).toMatch(/GLOBAL/);
@@ -164,7 +148,7 @@ describe('read with a wrong catalog or state', () => {
     ['[]', '[]'],
     ['an empty file', ''],
   ])('state given as %s reads everything', async (_label, content) => {
-    expectFullRead(await read(catalogFor(table), jsonFile(content, 'state.json')));
+    expectFullRead(await read(fullRefreshCatalog(table), jsonFile(content, 'state.json')));
   });
 
   it('state of a stream that is not in the catalog is ignored', async () => {
@@ -177,7 +161,7 @@ describe('read with a wrong catalog or state', () => {
         cursor: null,
       }),
     ];
-    const result = await read(catalogFor(table), jsonFile(state, 'state.json'));
+    const result = await read(fullRefreshCatalog(table), jsonFile(state, 'state.json'));
 
     expectFullRead(result);
     // No state is emitted for the stream that was not read.
@@ -189,7 +173,7 @@ describe('read with a wrong catalog or state', () => {
     const result = await runCli([
       'read',
       '--config', jsonFile(connectorConfig(endpoint, { scan_segments: 2 }), 'config.txt'),
-      '--catalog', jsonFile(catalogFor(table), 'catalog.txt'),
+      '--catalog', jsonFile(fullRefreshCatalog(table), 'catalog.txt'),
       '--state', jsonFile([], 'state.txt'),
     ]);
     expectFullRead(result);

@@ -2,10 +2,10 @@
 // in front of DynamoDB Local, observed through the built CLI: what the user sees in the output and the exit code.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { jsonFile, ofType, records, runCli, traces, type CliResult } from '../support/cli.js';
+import { fullRefreshCatalog, jsonFile, ofType, records, runCli, traces, type CliResult } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { startFaultProxy, type FaultKind, type FaultProxy } from '../support/faultProxy.js';
-import { protocolViolations } from '../support/protocol.js';
+import { expectCleanOutput } from '../support/protocol.js';
 
 const ddbEndpoint = inject('ddbEndpoint');
 const client = testClient(ddbEndpoint);
@@ -18,34 +18,12 @@ afterAll(async () => {
   await proxy?.close();
 });
 
-const catalogFor = (...streams: string[]) => ({
-  streams: streams.map((name) => ({
-    stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] },
-    sync_mode: 'full_refresh',
-    destination_sync_mode: 'overwrite',
-  })),
-});
 
 const configFile = (extra: Record<string, unknown> = {}) => jsonFile(connectorConfig(proxy.endpoint, extra));
 
 const readTables = (tables: string[], extra: Record<string, unknown> = {}) =>
-  runCli(['read', '--config', configFile(extra), '--catalog', jsonFile(catalogFor(...tables), 'catalog.json')]);
+  runCli(['read', '--config', configFile(extra), '--catalog', jsonFile(fullRefreshCatalog(...tables), 'catalog.json')]);
 
-/** Every protocol message valid, and no stack trace anywhere a user would read it. */
-function expectCleanOutput(result: CliResult): void {
-  expect(protocolViolations(result.messages)).toEqual([]);
-  expect(result.lines.filter((l) => /^\s+at /m.test(l))).toEqual([]);
-  expect(messageFieldsWithStack(result.messages)).toEqual([]);
-  expect(result.stderr).not.toMatch(/^\s+at /m);
-}
-
-function messageFieldsWithStack(value: unknown, path = ''): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => messageFieldsWithStack(v, `${path}[${i}]`));
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) =>
-    typeof v === 'string' ? (/message$/.test(k) && v.includes('\n    at ') ? [`${path}.${k}: ${v.slice(0, 200)}`] : []) : messageFieldsWithStack(v, `${path}.${k}`),
-  );
-}
 
 const warnings = (result: CliResult) =>
   ofType(result.messages, 'LOG')

@@ -2,20 +2,13 @@
 // with the message lifecycle a destination relies on.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { jsonFile, ofType, records, runCli, traces } from '../support/cli.js';
+import { fullRefreshCatalog, jsonFile, ofType, records, runCli, traces } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { protocolViolations } from '../support/protocol.js';
 
 const endpoint = inject('ddbEndpoint');
 const client = testClient(endpoint);
 
-const catalogFor = (...streams: string[]) => ({
-  streams: streams.map((name) => ({
-    stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] },
-    sync_mode: 'full_refresh',
-    destination_sync_mode: 'overwrite',
-  })),
-});
 
 /** Items covering every attribute type, with the JSON each must become. */
 function richItem(i: number): { item: Record<string, AttributeValue>; expected: Record<string, unknown> } {
@@ -79,7 +72,7 @@ describe('read (full refresh)', () => {
     const result = await runCli([
       'read',
       '--config', jsonFile(connectorConfig(endpoint, { scan_segments: segments, page_size: 40 })),
-      '--catalog', jsonFile(catalogFor(table), 'catalog.txt'),
+      '--catalog', jsonFile(fullRefreshCatalog(table), 'catalog.txt'),
     ]);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.code).toBe(0);

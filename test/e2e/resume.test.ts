@@ -1,7 +1,7 @@
 // Resumable reads: the process is killed at many points; each next read gets the last STATE printed; the union of
 // all records must be the table, with duplicates bounded by the pages in flight at each kill.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { jsonFile, parseLine, numbersAsText } from '../support/cli.js';
+import { fullRefreshCatalog, jsonFile, parseLine, numbersAsText } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { lastStateOf, readUntil } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
@@ -34,9 +34,6 @@ async function syncWithKills(table: string, catalog: object, killAfter: number[]
   throw new Error('unreachable');
 }
 
-const fullRefresh = (name: string) => ({
-  streams: [{ stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }],
-});
 
 function expectUnionIsTable(records: any[], expectedKeys: string[], kills: number) {
   const keys = records.map((r) => `${r.pk}|${r.sk}`);
@@ -56,14 +53,14 @@ describe('resumable full refresh', () => {
   });
 
   it('loses nothing when SIGKILLed at 5 points, reading one segment', async () => {
-    const out = await syncWithKills(table, fullRefresh(table), [1, 300, 400, 350, 500], { scan_segments: 1 });
+    const out = await syncWithKills(table, fullRefreshCatalog(table), [1, 300, 400, 350, 500], { scan_segments: 1 });
     expect(out.kills).toBeGreaterThanOrEqual(5);
     expectUnionIsTable(out.records, expectedKeys, out.kills);
   });
 
   it('loses nothing when SIGKILLed at 6 points, reading 9 segments, and freezes TotalSegments', async () => {
     // The config's segment count changes between runs: a resumed scan must keep the one it started with.
-    const out = await syncWithKills(table, fullRefresh(table), [50, 400, 300, 250, 500, 350], { scan_segments: 9 });
+    const out = await syncWithKills(table, fullRefreshCatalog(table), [50, 400, 300, 250, 500, 350], { scan_segments: 9 });
     expect(out.kills).toBeGreaterThanOrEqual(5);
     expectUnionIsTable(out.records, expectedKeys, out.kills);
     const resumedState = out.finalState![0].state.stream.stream_state;
@@ -72,14 +69,14 @@ describe('resumable full refresh', () => {
 
   it('keeps the stored TotalSegments when the config asks for another number', async () => {
     const first = await readUntil(
-      ['read', '--config', jsonFile(connectorConfig(endpoint, { page_size: PAGE_SIZE, scan_segments: 6, checkpoint_interval_seconds: 0 })), '--catalog', jsonFile(fullRefresh(table))],
+      ['read', '--config', jsonFile(connectorConfig(endpoint, { page_size: PAGE_SIZE, scan_segments: 6, checkpoint_interval_seconds: 0 })), '--catalog', jsonFile(fullRefreshCatalog(table))],
       400,
       'SIGKILL',
     );
     const state = lastStateOf(first.lines)!;
     expect(state[0].state.stream.stream_state.scan.total_segments).toBe(6);
     const resumed = await readUntil(
-      ['read', '--config', jsonFile(connectorConfig(endpoint, { page_size: PAGE_SIZE, scan_segments: 2, checkpoint_interval_seconds: 0 })), '--catalog', jsonFile(fullRefresh(table)), '--state', jsonFile(state)],
+      ['read', '--config', jsonFile(connectorConfig(endpoint, { page_size: PAGE_SIZE, scan_segments: 2, checkpoint_interval_seconds: 0 })), '--catalog', jsonFile(fullRefreshCatalog(table)), '--state', jsonFile(state)],
       60,
       'SIGKILL',
     );
@@ -88,14 +85,14 @@ describe('resumable full refresh', () => {
   });
 
   it('starts a new scan after a finished full refresh', async () => {
-    const out = await syncWithKills(table, fullRefresh(table), [], { scan_segments: 2 });
-    const again = await syncWithKills(table, fullRefresh(table), [], { scan_segments: 2 }, out.finalState);
+    const out = await syncWithKills(table, fullRefreshCatalog(table), [], { scan_segments: 2 });
+    const again = await syncWithKills(table, fullRefreshCatalog(table), [], { scan_segments: 2 }, out.finalState);
     expect(again.records).toHaveLength(ITEMS);
   });
 
   it('on SIGTERM stops, writes a final STATE covering every record, and exits non-zero; the next read resumes', async () => {
     const configPath = jsonFile(connectorConfig(endpoint, { page_size: PAGE_SIZE, scan_segments: 4, checkpoint_interval_seconds: 3600, checkpoint_records: 1_000_000 }));
-    const run = await readUntil(['read', '--config', configPath, '--catalog', jsonFile(fullRefresh(table))], 500, 'SIGTERM');
+    const run = await readUntil(['read', '--config', configPath, '--catalog', jsonFile(fullRefreshCatalog(table))], 500, 'SIGTERM');
     expect(run.signal).toBeNull();
     expect(run.code).not.toBe(0);
     const messages = run.lines.map(parseLine);
@@ -108,7 +105,7 @@ describe('resumable full refresh', () => {
     expect(error.trace.error.failure_type).toBe('transient_error');
 
     const first = messages.filter((m) => m.type === 'RECORD').map((m) => numbersAsText(m.record.data));
-    const rest = await syncWithKills(table, fullRefresh(table), [], {}, [JSON.parse(run.lines[lastState]!)]);
+    const rest = await syncWithKills(table, fullRefreshCatalog(table), [], {}, [JSON.parse(run.lines[lastState]!)]);
     // The final STATE covers exactly what was written before it: no duplicates at all.
     const keys = [...first, ...rest.records].map((r) => `${r.pk}|${r.sk}`);
     expect(keys).toHaveLength(ITEMS);

@@ -65,3 +65,12 @@ export const ofType = (messages: any[], type: string) => messages.filter((m) => 
 export const records = (messages: any[], stream?: string) =>
   ofType(messages, 'RECORD').filter((m) => stream === undefined || m.record.stream === stream).map((m) => numbersAsText(m.record.data));
 export const traces = (messages: any[], type: string) => ofType(messages, 'TRACE').filter((m) => m.trace.type === type).map((m) => m.trace);
+
+/** A configured catalog reading each named table in full refresh (overwrite). */
+export const fullRefreshCatalog = (...streams: string[]) => ({
+  streams: streams.map((name) => ({
+    stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] },
+    sync_mode: 'full_refresh',
+    destination_sync_mode: 'overwrite',
+  })),
+});

@@ -4,7 +4,8 @@ import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { numbersAsText } from './cli.js';
+import { expect } from 'vitest';
+import { numbersAsText, type CliResult } from './cli.js';
 
 const PROTOCOL_PATH = join(import.meta.dirname, '..', '..', '..', 'shared', 'reference', 'airbyte_protocol.yaml');
 
@@ -36,3 +37,19 @@ function restoreNumbers(value: any): any {
 
 const payloadOf = (type: string) =>
   ({ RECORD: 'record', STATE: 'state', LOG: 'log', SPEC: 'spec', CONNECTION_STATUS: 'connectionStatus', CATALOG: 'catalog', TRACE: 'trace' })[type];
+
+/** Every protocol message valid, and no stack trace anywhere a user would read it. */
+export function expectCleanOutput(result: CliResult): void {
+  expect(protocolViolations(result.messages)).toEqual([]);
+  expect(result.lines.filter((l) => /^\s+at /m.test(l))).toEqual([]);
+  expect(messageFieldsWithStack(result.messages)).toEqual([]);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+function messageFieldsWithStack(value: unknown, path = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => messageFieldsWithStack(v, `${path}[${i}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    typeof v === 'string' ? (/message$/.test(k) && v.includes('\n    at ') ? [`${path}.${k}: ${v.slice(0, 200)}`] : []) : messageFieldsWithStack(v, `${path}.${k}`),
+  );
+}
