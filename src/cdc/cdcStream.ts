@@ -10,6 +10,7 @@ import { withRetry, sleep } from '../aws/retry.js';
 import { configError } from '../errors/ConnectorError.js';
 import { recordMessage, streamStateMessage, streamStatusMessage } from '../protocol/build.js';
 import { RawJson, type Message } from '../protocol/messages.js';
+import { CheckpointClock } from '../read/checkpointClock.js';
 import { readScanStream, type ScanContext, type ScanOutcome } from '../read/scanStream.js';
 import { stateToJson, type CdcState, type StreamState } from '../state/streamState.js';
 import { mapConcurrent } from '../util/concurrency.js';
@@ -62,13 +63,11 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
   const sctx: StreamsContext = { streams, log: ctx.log, maxRetries: ctx.settings.maxRetries };
   const status = { running: false };
   let state = plan.state;
-  let recordsSinceState = 0;
+  const checkpoints = new CheckpointClock(ctx.settings.checkpointRecords, ctx.settings.checkpointIntervalMs);
 
   const emitState = async (next: StreamState) => {
     state = next;
-    const message = streamStateMessage(stream, stateToJson(state), recordsSinceState);
-    recordsSinceState = 0;
-    await ctx.queue.push([message]);
+    await ctx.queue.push([streamStateMessage(stream, stateToJson(state), checkpoints.take())]);
   };
 
   if (state.cdc !== null && state.cdc.stream_arn !== streamArn) {
@@ -90,6 +89,7 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
   for (;;) {
     const cdc = state.cdc as CdcState;
     if (!cdc.snapshot_done) {
+      const snapshotFinished = (s: StreamState): StreamState => ({ ...s, scan: null, cdc: { ...cdc, snapshot_done: true } });
       const outcome = await readScanStream(ctx, {
         stream,
         table: tableName,
@@ -99,10 +99,10 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
         segmentsForNewScan: plan.segmentsForNewScan,
         status,
         recordSuffix: snapshotColumnsJson(cdc.generation, new Date()),
-        completeState: (s) => ({ ...s, scan: null, cdc: { ...cdc, snapshot_done: true } }),
+        completeState: snapshotFinished,
       });
       if (outcome === 'interrupted') return outcome;
-      state = { ...state, scan: null, cdc: { ...cdc, snapshot_done: true } };
+      state = snapshotFinished(state);
     }
     try {
       return await readChanges();
@@ -140,7 +140,6 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
     // running would keep emitting records and STATEs of this generation after a re-snapshot started.
     const stop = new AbortController();
     let failure: unknown;
-    let lastCheckpoint = Date.now();
     const stateNow = (): StreamState => ({ ...state, cdc: { ...cdc, snapshot_done: true, shards: structuredClone(shards) } });
 
     const readShard = async (shardId: string) => {
@@ -179,14 +178,12 @@ export async function readCdcStream(ctx: ScanContext, streams: DynamoDBStreamsCl
           chunk.push(recordMessage(stream, new RawJson(changeToJson(record, cdc.generation)), emittedAt));
           shard.last_sequence = record.dynamodb?.SequenceNumber ?? shard.last_sequence;
         }
-        recordsSinceState += records.length;
+        checkpoints.addRecords(records.length);
         iterator = page.NextShardIterator;
         if (iterator === undefined) shard.finished = true; // a closed shard read to its end
         const due = records.length > 0 || shard.finished;
-        if (due && (shard.finished || recordsSinceState >= ctx.settings.checkpointRecords || Date.now() - lastCheckpoint >= ctx.settings.checkpointIntervalMs)) {
-          chunk.push(streamStateMessage(stream, stateToJson(stateNow()), recordsSinceState));
-          recordsSinceState = 0;
-          lastCheckpoint = Date.now();
+        if (due && (shard.finished || checkpoints.isDue())) {
+          chunk.push(streamStateMessage(stream, stateToJson(stateNow()), checkpoints.take()));
         }
         await ctx.queue.push(chunk);
         if (records.length > 0) emptyPages = 0;

@@ -12,6 +12,7 @@ import { recordMessage, streamStateMessage, streamStatusMessage } from '../proto
 import { RawJson, type Message, type SyncMode } from '../protocol/messages.js';
 import { stateToJson, type CursorValue, type StreamState } from '../state/streamState.js';
 import type { Semaphore } from '../util/concurrency.js';
+import { CheckpointClock } from './checkpointClock.js';
 import { cursorOf, cursorType, formatCursor, isGreaterCursor } from './cursor.js';
 import type { OutputQueue } from './outputQueue.js';
 import { newScan, ScanProgress } from './scanProgress.js';
@@ -67,8 +68,7 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
   let trackedType = lowerBound ? cursorType(lowerBound) : progress.maxCursorSeen ? cursorType(progress.maxCursorSeen) : undefined;
   let otherTypeCount = 0;
 
-  let recordsSinceState = 0;
-  let lastCheckpoint = Date.now();
+  const checkpoints = new CheckpointClock(ctx.settings.checkpointRecords, ctx.settings.checkpointIntervalMs);
   const stop = new AbortController(); // first failing worker stops its siblings
   let failure: unknown;
 
@@ -76,10 +76,7 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
     const state: StreamState = progress.isComplete()
       ? (plan.completeState ?? ((x) => x))(completedState(plan, progress.maxCursorSeen, committed))
       : { ...plan.state, scan: progress.snapshot(), cursor: committed ? { field: plan.cursorField as string, value: committed } : null };
-    const message = streamStateMessage(stream, stateToJson(state), recordsSinceState);
-    recordsSinceState = 0;
-    lastCheckpoint = Date.now();
-    return message;
+    return streamStateMessage(stream, stateToJson(state), checkpoints.take());
   };
 
   const baseInput: ScanCommandInput = {
@@ -127,18 +124,15 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
             else otherTypeCount++;
           }
         }
-        recordsSinceState += items.length;
+        checkpoints.addRecords(items.length);
         startKey = page.LastEvaluatedKey;
         // Bookkeeping and enqueueing happen in the same tick, so any STATE built from here on covers these records.
         progress.pageDone(segment, startKey ? keyToWire(startKey) : undefined);
-        if (checkpointDue()) chunk.push(stateMessage());
+        if (checkpoints.isDue()) chunk.push(stateMessage());
         await ctx.queue.push(chunk);
       } while (startKey !== undefined);
     }
   };
-
-  const checkpointDue = () =>
-    recordsSinceState >= ctx.settings.checkpointRecords || Date.now() - lastCheckpoint >= ctx.settings.checkpointIntervalMs;
 
   const workers = Math.min(ctx.settings.readConcurrency, progress.totalSegments);
   await Promise.all(
