@@ -26,7 +26,7 @@ const EMPTY_PAGE_PAUSE_MS = 200;
 const GET_RECORDS_LIMIT = 1000;
 
 export interface CdcSettings {
-  onDataLoss: 'fail' | 'resnapshot';
+  onDataLoss: 'fail' | 'resnapshot' | 'export';
   maxStreamReadMs: number;
 }
 

@@ -68,17 +68,68 @@ export type CheckpointIntervalSeconds = number;
  */
 export type CheckpointEveryNRecords = number;
 /**
- * How incremental streams find changes. Scan mode filters a full parallel Scan by a cursor attribute you choose (costs a full scan's read capacity each sync). DynamoDB Streams mode takes one snapshot, then reads only the table's stream: cheap, fresh, and it sees deletes.
+ * How incremental streams find changes. Scan mode filters a full parallel Scan by a cursor attribute you choose (costs a full scan's read capacity each sync). DynamoDB Streams mode takes one snapshot, then reads only the table's stream: cheap, fresh, and it sees deletes. S3 export mode takes one full export to S3, then an incremental export per sync: no read capacity at all, needs point-in-time recovery and the export settings below.
  */
-export type IncrementalReplication = ScanWithACursorField | DynamoDBStreamsChangeDataCapture;
+export type IncrementalReplication =
+  ScanWithACursorField | DynamoDBStreamsChangeDataCapture | ExportToS3FullThenIncrementalExports;
 /**
- * What to do when the stream no longer holds changes the last sync did not read (more than 24 hours since it, or the shard is gone): fail with a config error (default), or take a fresh snapshot of the table automatically. A warning is logged either way.
+ * What to do when the stream no longer holds changes the last sync did not read (more than 24 hours since it, or the shard is gone): fail with a config error (default), take a fresh snapshot of the table automatically, or fill the gap with an incremental export to S3 (needs point-in-time recovery covering the gap and the export settings) and go on from the stream. A warning is logged either way.
  */
-export type WhenChangesWereLost = 'fail' | 'resnapshot';
+export type WhenChangesWereLost = 'fail' | 'resnapshot' | 'export';
 /**
- * A sync reads closed shards to their end and open shards until they return no new records, or until this much time has passed; then it checkpoints and exits.
+ * A safety net: a sync reads every shard up to the moment the sync started (closed shards to their end) and then ends by itself; if that takes longer than this, it checkpoints and exits, and the next sync goes on from there.
  */
 export type StreamReadTimeLimitSeconds = number;
+/**
+ * Table name or glob pattern (* and ?).
+ */
+export type Tables = string;
+/**
+ * Top-level attribute names, exactly as stored.
+ *
+ * @minItems 1
+ */
+export type Attributes = [string, ...string[]];
+/**
+ * Attributes that never leave the connector (PII, large blobs), per table: each entry names tables (exact names or * ? globs) and the top-level attributes to drop from their records. discover leaves them out of the schema. Key attributes cannot be excluded.
+ */
+export type ExcludedAttributes = {
+  tables: Tables;
+  attributes: Attributes;
+  [k: string]: unknown;
+}[];
+/**
+ * The share of a provisioned table's ReadCapacityUnits that a sync may consume, measured from the ConsumedCapacity of every Scan and shared by all its segments (discover's sample included). Re-read from DescribeTable every few minutes, so autoscaling is followed. Does not limit on-demand tables; use the cap below for them.
+ */
+export type ReadCapacityShare = number;
+/**
+ * An absolute cap on the read units per second a sync consumes per table, for on-demand and provisioned tables alike; when the percentage above also applies, the lower limit wins. Empty means no absolute cap.
+ */
+export type ReadUnitsPerSecondCap = number;
+/**
+ * How full snapshots are taken (full refresh, the first sync of DynamoDB Streams mode): a parallel Scan (uses read capacity), or an export to S3 (ExportTableToPointInTime; uses no read capacity, needs point-in-time recovery and the export settings below).
+ */
+export type SnapshotMethod = 'scan' | 'export';
+/**
+ * Required whenever exports are used.
+ */
+export type S3Bucket = string;
+/**
+ * Key prefix for the exports, for example airbyte/exports.
+ */
+export type S3Prefix = string;
+/**
+ * The AWS account ID that owns the bucket, when it is another account.
+ */
+export type BucketOwnerAccount = string;
+/**
+ * The bucket's region, when it differs from the tables' region.
+ */
+export type S3Region = string;
+/**
+ * Optional endpoint override for S3-compatible servers and VPC endpoints; path-style addressing is used when it is set.
+ */
+export type S3EndpointURL = string;
 
 export interface DynamoDBSourceSpec {
   region: AWSRegion;
@@ -98,6 +149,11 @@ export interface DynamoDBSourceSpec {
   checkpoint_interval_seconds?: CheckpointIntervalSeconds;
   checkpoint_records?: CheckpointEveryNRecords;
   replication?: IncrementalReplication;
+  excluded_attributes?: ExcludedAttributes;
+  read_capacity_percent?: ReadCapacityShare;
+  max_read_units_per_second?: ReadUnitsPerSecondCap;
+  initial_load?: SnapshotMethod;
+  export?: ExportToS3;
   [k: string]: unknown;
 }
 export interface DefaultAWSCredentialChain {
@@ -119,5 +175,20 @@ export interface DynamoDBStreamsChangeDataCapture {
   mode: 'dynamodb_streams';
   on_data_loss?: WhenChangesWereLost;
   max_stream_read_seconds?: StreamReadTimeLimitSeconds;
+  [k: string]: unknown;
+}
+export interface ExportToS3FullThenIncrementalExports {
+  mode: 's3_export';
+  [k: string]: unknown;
+}
+/**
+ * Where DynamoDB writes exports (initial_load export, replication mode s3_export, on_data_loss export). The connector reads the files back with the same credentials.
+ */
+export interface ExportToS3 {
+  s3_bucket?: S3Bucket;
+  s3_prefix?: S3Prefix;
+  s3_bucket_owner?: BucketOwnerAccount;
+  s3_region?: S3Region;
+  s3_endpoint?: S3EndpointURL;
   [k: string]: unknown;
 }

@@ -16,8 +16,21 @@ export function configProblems(config: unknown): string[] {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     return ['the config must be a JSON object'];
   }
-  if (validateSchema(config)) return [];
-  return describeErrors(validateSchema.errors ?? []);
+  if (!validateSchema(config)) return describeErrors(validateSchema.errors ?? []);
+  return crossFieldProblems(config as Config);
+}
+
+/** Rules one field's schema cannot say: an export needs a bucket, whichever setting asks for one. */
+function crossFieldProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const replication = config.replication as { mode?: string; on_data_loss?: string } | undefined;
+  const users = [
+    config.initial_load === 'export' ? 'initial_load is "export"' : undefined,
+    replication?.mode === 's3_export' ? 'replication.mode is "s3_export"' : undefined,
+    replication?.mode === 'dynamodb_streams' && replication.on_data_loss === 'export' ? 'replication.on_data_loss is "export"' : undefined,
+  ].filter((u): u is string => u !== undefined);
+  if (users.length > 0 && !config.export?.s3_bucket) problems.push(`export.s3_bucket is required because ${users.join(' and ')}`);
+  return problems;
 }
 
 export function parseConfig(raw: unknown): Config {

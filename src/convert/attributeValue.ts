@@ -6,12 +6,16 @@ import { numberToJson } from './number.js';
 
 export type Item = Record<string, AttributeValue>;
 
-/** @param suffix extra JSON members appended inside the object, starting with a comma (CDC metadata columns). */
-export function itemToJson(item: Item, suffix = ''): string {
+/**
+ * @param suffix extra JSON members appended inside the object, starting with a comma (CDC metadata columns)
+ * @param omit top-level attributes left out of the record (excluded or deselected attributes)
+ */
+export function itemToJson(item: Item, suffix = '', omit?: ReadonlySet<string>): string {
   // Parts joined once rather than `+=`: concatenation leaves each record as a rope of ~50 fragments that lives
   // until it is written, which doubled the peak memory of a scan.
   const parts: string[] = [];
   for (const name in item) {
+    if (omit !== undefined && omit.has(name)) continue;
     const value = item[name];
     if (value !== undefined) parts.push(JSON.stringify(name) + ':' + valueToJson(value));
   }
