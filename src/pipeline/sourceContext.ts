@@ -1,0 +1,30 @@
+// The contract between the orchestrator (read/) and the sources that produce records (scan/, streams/, export/).
+// A source hands over pages: the records it read (already JSON text) and a function that builds the stream's
+// state right after them. The orchestrator decides when a checkpoint is due, stamps record counts, turns both into
+// protocol events and applies back-pressure. Sources never import read/ or each other; they import this.
+import type { Logger } from '../log.js';
+import type { StreamState } from '../state/streamState.js';
+import type { Semaphore } from '../util/concurrency.js';
+
+/** When the position handed over with a page must be checkpointed. */
+export type CheckpointWhen =
+  /** When the checkpoint clock says so (records or time since the last STATE). */
+  | 'if-due'
+  /** At once: the position must be durable before the source goes on (a snapshot's start, a finished shard). */
+  | 'now';
+
+export interface SourceContext {
+  /**
+   * Emits a page of records, in order, with the position that covers them. Records and (when due) the STATE enter
+   * the output together, so a STATE never goes out before the records it covers. Resolves once the output has room
+   * again: that is how a slow destination slows the source down.
+   */
+  emit(records: readonly string[], position: () => StreamState, when?: CheckpointWhen): Promise<void>;
+  log: Logger;
+  /** Aborted on SIGTERM/SIGINT: stop after the page in hand. */
+  interrupt: AbortSignal;
+  /** Sync-wide cap on requests in flight, shared by every stream and every source. */
+  permits: Semaphore;
+  maxRetries: number;
+  readConcurrency: number;
+}
