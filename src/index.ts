@@ -5,7 +5,7 @@ import { discover as discoverCommand } from './commands/discover.js';
 import { guard } from './commands/guard.js';
 import { read as readCommand } from './commands/read.js';
 import { spec as specCommand } from './commands/spec.js';
-import type { Message } from './protocol/messages.js';
+import type { Message } from './protocol/airbyte/messages.js';
 import type { ReadOptions } from './read/read.js';
 
 export const spec = (): AsyncIterable<Message> => guard(specCommand());
@@ -14,7 +14,7 @@ export const discover = (config: unknown): AsyncIterable<Message> => guard(disco
 export const read = (config: unknown, catalog: unknown, state?: unknown, options?: ReadOptions): AsyncIterable<Message> =>
   guard(readCommand(config, catalog, state, options));
 
-export type { Message } from './protocol/messages.js';
+export type { Message } from './protocol/airbyte/messages.js';
 export type { Config } from './config/validate.js';
 export type { ReadOptions } from './read/read.js';
-export { serializeMessage } from './protocol/serialize.js';
+export { serializeMessage } from './protocol/airbyte/serialize.js';

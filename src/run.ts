@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { toErrorTrace } from './commands/guard.js';
 import { configError } from './errors/ConnectorError.js';
 import { check, discover, read, spec } from './index.js';
-import type { Message } from './protocol/messages.js';
+import type { Message } from './protocol/airbyte/messages.js';
 import { MessageWriter } from './protocol/writer.js';
 
 export type CommandArgs =

@@ -6,11 +6,11 @@ import { toConnectorError } from '../aws/errors.js';
 import { withRetry } from '../aws/retry.js';
 import { configProblems, parseConfig } from '../config/validate.js';
 import { listIncludedTables } from '../discovery/discover.js';
-import { streamProblem } from '../cdc/cdcStream.js';
+import { streamProblem } from '../streams/cdcStream.js';
 import { describeTable, type CallContext } from '../discovery/tables.js';
 import type { Logger } from '../log.js';
-import { connectionStatusMessage, logMessage } from '../protocol/build.js';
-import type { Message } from '../protocol/messages.js';
+import { connectionStatusMessage, logMessage } from '../protocol/airbyte/build.js';
+import type { Message } from '../protocol/airbyte/messages.js';
 import { mapConcurrent } from '../util/concurrency.js';
 
 const CHECK_CONCURRENCY = 8;

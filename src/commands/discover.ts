@@ -2,8 +2,8 @@ import { createDynamoDBClient } from '../aws/clients.js';
 import { parseConfig } from '../config/validate.js';
 import { discoverStreams } from '../discovery/discover.js';
 import type { Logger } from '../log.js';
-import { catalogMessage, logMessage } from '../protocol/build.js';
-import type { AirbyteStream, Message } from '../protocol/messages.js';
+import { catalogMessage, logMessage } from '../protocol/airbyte/build.js';
+import type { AirbyteStream, Message } from '../protocol/airbyte/messages.js';
 
 export async function* discover(rawConfig: unknown): AsyncGenerator<Message> {
   const config = parseConfig(rawConfig);

@@ -1,8 +1,8 @@
 // Turns any failure of a command into an Airbyte ERROR trace: the user gets a message and a failure_type, never a
 // stack trace on stdout. Unknown failures are system_errors (ours to fix); their stack goes to the internal message.
 import { ConnectorError } from '../errors/ConnectorError.js';
-import { errorTraceMessage } from '../protocol/build.js';
-import type { Message } from '../protocol/messages.js';
+import { errorTraceMessage } from '../protocol/airbyte/build.js';
+import type { Message } from '../protocol/airbyte/messages.js';
 
 export async function* guard(messages: AsyncIterable<Message>): AsyncGenerator<Message> {
   try {

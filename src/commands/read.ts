@@ -1,5 +1,5 @@
 import { parseConfig } from '../config/validate.js';
-import type { Message } from '../protocol/messages.js';
+import type { Message } from '../protocol/airbyte/messages.js';
 import { readStreams, type ReadOptions } from '../read/read.js';
 
 export async function* read(rawConfig: unknown, rawCatalog: unknown, rawState: unknown, options: ReadOptions = {}): AsyncGenerator<Message> {

@@ -2,9 +2,9 @@
 // table. A table that cannot be scanned is still described (key columns only) and reported in a warning.
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../config/validate.js';
-import type { AirbyteStream } from '../protocol/messages.js';
-import { cdcColumnsSchema, CDC_CURSOR } from '../cdc/changeRecord.js';
-import { streamProblem } from '../cdc/cdcStream.js';
+import type { AirbyteStream } from '../protocol/airbyte/messages.js';
+import { cdcColumnsSchema, CDC_CURSOR } from '../streams/changeRecord.js';
+import { streamProblem } from '../streams/cdcStream.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { addAttributes, streamSchema, type Shape } from './inferSchema.js';
 import { sampleItems } from './sample.js';

@@ -1,6 +1,6 @@
 // An error that already knows how to present itself to the user: its failure_type decides who must act
 // (config_error: the user; transient_error: try again; system_error: us).
-import type { FailureType } from '../protocol/messages.js';
+import type { FailureType } from '../protocol/airbyte/messages.js';
 
 export class ConnectorError extends Error {
   constructor(

@@ -2,8 +2,8 @@
 // per message) and waits for 'drain' when the stream's buffer is full, so a slow reader of stdout slows the scan
 // down instead of growing memory.
 import type { Writable } from 'node:stream';
-import type { Message } from './messages.js';
-import { serializeMessage } from './serialize.js';
+import type { Message } from './airbyte/messages.js';
+import { serializeMessage } from './airbyte/serialize.js';
 
 /** Flush a batch once it holds this many characters: big enough to amortise the write, small enough to stay cheap. */
 const BATCH_CHARS = 256 * 1024;

@@ -1,6 +1,6 @@
 // Reads the configured catalog given to `read`: only the fields we use are checked, the rest is tolerated.
 import { configError } from '../errors/ConnectorError.js';
-import type { SyncMode } from '../protocol/messages.js';
+import type { SyncMode } from '../protocol/airbyte/messages.js';
 
 export interface ConfiguredStream {
   name: string;

@@ -2,7 +2,7 @@
 // push() enqueues synchronously — so a page's records and the STATE that covers them enter the queue in the same
 // tick, before any other reader can slip a later STATE in between — and then resolves once the queue has room again,
 // which is how a slow stdout slows the scan down instead of growing memory.
-import type { Message } from '../protocol/messages.js';
+import type { Message } from '../protocol/airbyte/messages.js';
 
 export class OutputQueue {
   private readonly chunks: Message[][] = [];

@@ -4,22 +4,22 @@
 import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
-import { readCdcStream, type CdcSettings } from '../cdc/cdcStream.js';
+import { readCdcStream, type CdcSettings } from '../streams/cdcStream.js';
 import { toConnectorError } from '../aws/errors.js';
 import type { Config } from '../config/validate.js';
 import { makeTableFilter } from '../discovery/tableFilter.js';
 import { describeTable } from '../discovery/tables.js';
 import { configError, ConnectorError } from '../errors/ConnectorError.js';
 import type { Logger } from '../log.js';
-import { errorTraceMessage, estimateTraceMessage, logMessage, streamStatusMessage } from '../protocol/build.js';
-import type { Message } from '../protocol/messages.js';
+import { errorTraceMessage, estimateTraceMessage, logMessage, streamStatusMessage } from '../protocol/airbyte/build.js';
+import type { Message } from '../protocol/airbyte/messages.js';
 import { parseStateInput } from '../state/stateInput.js';
 import { emptyState, parseStreamState, type StreamState } from '../state/streamState.js';
 import { mapConcurrent, Semaphore } from '../util/concurrency.js';
 import { parseConfiguredCatalog, type ConfiguredStream } from './catalog.js';
 import { OutputQueue } from './outputQueue.js';
-import { readScanStream, type ScanContext, type ScanSettings } from './scanStream.js';
-import { autoSegments } from './segments.js';
+import { readScanStream, type ScanContext, type ScanSettings } from '../scan/scanStream.js';
+import { autoSegments } from '../scan/segments.js';
 
 /** Messages buffered between the readers and stdout before readers wait: a few pages' worth. */
 const QUEUE_CAPACITY = 20_000;

@@ -2,7 +2,7 @@
 // plain string order is the order DynamoDB applied the changes in.
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
-import { cdcCursor, changeToJson, MissingImageError, snapshotColumnsJson } from '../../src/cdc/changeRecord.js';
+import { cdcCursor, changeToJson, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
 import { itemToJson } from '../../src/convert/attributeValue.js';
 
 const AT = new Date('2026-03-04T05:06:00Z');

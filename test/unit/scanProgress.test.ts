@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { newScan, ScanProgress } from '../../src/read/scanProgress.js';
+import { newScan, ScanProgress } from '../../src/scan/scanProgress.js';
 import { addSegment, countSegments, isValidRanges } from '../../src/state/segmentRanges.js';
-import { autoSegments } from '../../src/read/segments.js';
+import { autoSegments } from '../../src/scan/segments.js';
 
 describe('segment ranges', () => {
   it('merges neighbours and ignores repeats', () => {

@@ -5,8 +5,8 @@ import type { DescribeStreamCommandOutput, StreamDescription } from '@aws-sdk/cl
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lineageOrder, readyShards, reconcileShards, shardsAtSnapshot, type ListedShard } from '../../src/cdc/shardTree.js';
-import { listShards } from '../../src/cdc/streamApi.js';
+import { lineageOrder, readyShards, reconcileShards, shardsAtSnapshot, type ListedShard } from '../../src/streams/shardTree.js';
+import { listShards } from '../../src/streams/streamApi.js';
 import type { ShardState } from '../../src/state/streamState.js';
 
 const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'describe-stream.ddblocal.json'), 'utf8')) as {

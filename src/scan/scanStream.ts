@@ -8,13 +8,13 @@ import { withRetry } from '../aws/retry.js';
 import { itemToJson } from '../convert/attributeValue.js';
 import { keyToWire, wireToKey } from '../convert/keyCodec.js';
 import type { Logger } from '../log.js';
-import { recordMessage, streamStateMessage, streamStatusMessage } from '../protocol/build.js';
-import { RawJson, type Message, type SyncMode } from '../protocol/messages.js';
+import { recordMessage, streamStateMessage, streamStatusMessage } from '../protocol/airbyte/build.js';
+import { RawJson, type Message, type SyncMode } from '../protocol/airbyte/messages.js';
 import { stateToJson, type CursorValue, type StreamState } from '../state/streamState.js';
 import type { Semaphore } from '../util/concurrency.js';
-import { CheckpointClock } from './checkpointClock.js';
+import { CheckpointClock } from '../read/checkpointClock.js';
 import { cursorOf, cursorType, formatCursor, isGreaterCursor } from './cursor.js';
-import type { OutputQueue } from './outputQueue.js';
+import type { OutputQueue } from '../read/outputQueue.js';
 import { newScan, ScanProgress } from './scanProgress.js';
 
 export interface ScanSettings {

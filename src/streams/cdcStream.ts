@@ -8,10 +8,10 @@ import { GetRecordsCommand, type DynamoDBStreamsClient } from '@aws-sdk/client-d
 import { awsErrorName } from '../aws/errors.js';
 import { withRetry, sleep } from '../aws/retry.js';
 import { configError } from '../errors/ConnectorError.js';
-import { recordMessage, streamStateMessage, streamStatusMessage } from '../protocol/build.js';
-import { RawJson, type Message } from '../protocol/messages.js';
+import { recordMessage, streamStateMessage, streamStatusMessage } from '../protocol/airbyte/build.js';
+import { RawJson, type Message } from '../protocol/airbyte/messages.js';
 import { CheckpointClock } from '../read/checkpointClock.js';
-import { readScanStream, type ScanContext, type ScanOutcome } from '../read/scanStream.js';
+import { readScanStream, type ScanContext, type ScanOutcome } from '../scan/scanStream.js';
 import { stateToJson, type CdcState, type StreamState } from '../state/streamState.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { changeToJson, snapshotColumnsJson } from './changeRecord.js';
