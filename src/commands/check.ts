@@ -6,7 +6,7 @@ import { toConnectorError } from '../aws/errors.js';
 import { withRetry } from '../aws/retry.js';
 import { configProblems, parseConfig } from '../config/validate.js';
 import { listIncludedTables } from '../discovery/discover.js';
-import { streamProblem } from '../streams/cdcStream.js';
+import { streamProblem } from '../streams/changeReader.js';
 import { describeTable, type CallContext } from '../discovery/tables.js';
 import type { Logger } from '../log.js';
 import { connectionStatusMessage, logMessage } from '../protocol/airbyte/build.js';

@@ -3,8 +3,8 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../config/validate.js';
 import type { AirbyteStream } from '../protocol/airbyte/messages.js';
-import { cdcColumnsSchema, CDC_CURSOR } from '../streams/changeRecord.js';
-import { streamProblem } from '../streams/cdcStream.js';
+import { cdcColumnsSchema, type CdcColumns } from '../pipeline/cdcColumns.js';
+import { streamProblem } from '../streams/changeReader.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { addAttributes, streamSchema, type Shape } from './inferSchema.js';
 import { sampleItems } from './sample.js';
@@ -21,7 +21,7 @@ export async function listIncludedTables(ctx: CallContext, config: Config): Prom
   return names;
 }
 
-export async function discoverStreams(ctx: CallContext, config: Config): Promise<AirbyteStream[]> {
+export async function discoverStreams(ctx: CallContext, config: Config, cdcColumns: CdcColumns): Promise<AirbyteStream[]> {
   const tables = await listIncludedTables(ctx, config);
   const sampleSize = config.discovery_sample_size ?? 1000;
   return mapConcurrent(tables, DESCRIBE_CONCURRENCY, async (table) => {
@@ -36,7 +36,7 @@ export async function discoverStreams(ctx: CallContext, config: Config): Promise
     if (config.replication?.mode !== 'dynamodb_streams') return scanModeStream(description, shapes);
     const problem = streamProblem(description);
     if (problem !== undefined) ctx.log('WARN', `Stream ${table} offers full refresh only in DynamoDB Streams mode: ${problem}.`);
-    return streamsModeStream(description, shapes, problem === undefined);
+    return streamsModeStream(description, shapes, problem === undefined, cdcColumns);
   });
 }
 
@@ -57,15 +57,15 @@ export function scanModeStream(table: TableDescription, sampled: Map<string, Sha
 }
 
 /** Incremental from the table's DynamoDB stream, with the CDC metadata columns; full refresh only without one. */
-export function streamsModeStream(table: TableDescription, sampled: Map<string, Shape>, hasUsableStream: boolean): AirbyteStream {
+export function streamsModeStream(table: TableDescription, sampled: Map<string, Shape>, hasUsableStream: boolean, cdcColumns: CdcColumns): AirbyteStream {
   const stream = baseStream(table, sampled);
   if (!hasUsableStream) return stream;
   const schema = stream.json_schema as { properties: Record<string, unknown> };
   return {
     ...stream,
-    json_schema: { ...stream.json_schema, properties: { ...schema.properties, ...cdcColumnsSchema } } as AirbyteStream['json_schema'],
+    json_schema: { ...stream.json_schema, properties: { ...schema.properties, ...cdcColumnsSchema(cdcColumns) } } as AirbyteStream['json_schema'],
     supported_sync_modes: ['full_refresh', 'incremental'],
     source_defined_cursor: true,
-    default_cursor_field: [CDC_CURSOR],
+    default_cursor_field: [cdcColumns.cursor],
   };
 }

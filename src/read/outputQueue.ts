@@ -1,34 +1,34 @@
-// The merge point of all concurrent stream readers: an ordered queue of message chunks with a bound.
+// The merge point of all concurrent stream readers: an ordered queue of event chunks with a bound.
 // push() enqueues synchronously — so a page's records and the STATE that covers them enter the queue in the same
 // tick, before any other reader can slip a later STATE in between — and then resolves once the queue has room again,
 // which is how a slow stdout slows the scan down instead of growing memory.
-import type { Message } from '../protocol/airbyte/messages.js';
+import type { ReadEvent } from '../pipeline/events.js';
 
 export class OutputQueue {
-  private readonly chunks: Message[][] = [];
-  private queuedMessages = 0;
+  private readonly chunks: ReadEvent[][] = [];
+  private queuedEvents = 0;
   private readonly spaceWaiters: Array<() => void> = [];
   private dataWaiter: (() => void) | undefined;
   private closed = false;
 
-  /** @param capacity messages held before producers are asked to wait */
+  /** @param capacity events held before producers are asked to wait */
   constructor(private readonly capacity: number) {}
 
-  push(chunk: Message[]): Promise<void> {
+  push(chunk: ReadEvent[]): Promise<void> {
     if (this.closed) throw new Error('push after close');
     if (chunk.length === 0) return Promise.resolve();
     this.chunks.push(chunk);
-    this.queuedMessages += chunk.length;
+    this.queuedEvents += chunk.length;
     this.wakeConsumer();
-    if (this.queuedMessages < this.capacity) return Promise.resolve();
+    if (this.queuedEvents < this.capacity) return Promise.resolve();
     return new Promise((resolve) => this.spaceWaiters.push(resolve));
   }
 
   /** For logs from anywhere (retry warnings): enqueued without waiting, so logging never blocks a request. */
-  pushNow(message: Message): void {
+  pushNow(event: ReadEvent): void {
     if (this.closed) return;
-    this.chunks.push([message]);
-    this.queuedMessages += 1;
+    this.chunks.push([event]);
+    this.queuedEvents += 1;
     this.wakeConsumer();
   }
 
@@ -37,11 +37,11 @@ export class OutputQueue {
     this.wakeConsumer();
   }
 
-  async *drain(): AsyncGenerator<Message> {
+  async *drain(): AsyncGenerator<ReadEvent> {
     for (;;) {
       const chunk = this.chunks.shift();
       if (chunk) {
-        this.queuedMessages -= chunk.length;
+        this.queuedEvents -= chunk.length;
         this.wakeProducers();
         yield* chunk;
         continue;
@@ -58,6 +58,6 @@ export class OutputQueue {
   }
 
   private wakeProducers(): void {
-    while (this.queuedMessages < this.capacity && this.spaceWaiters.length > 0) this.spaceWaiters.shift()?.();
+    while (this.queuedEvents < this.capacity && this.spaceWaiters.length > 0) this.spaceWaiters.shift()?.();
   }
 }

@@ -1,32 +1,36 @@
-// read: resolve the catalog and state up front (anything wrong there stops the sync before a record is sent), then
-// read the streams concurrently into one ordered queue. Each stream goes STARTED → RUNNING → COMPLETE, or
-// INCOMPLETE with an ERROR trace while the other streams finish.
+// read: the orchestrator. Resolves the configured streams and their states up front (anything wrong there stops the
+// sync before a record is sent), then runs each stream's source (scan, DynamoDB Streams) concurrently into one
+// ordered queue of protocol-neutral events. Each stream goes STARTED → RUNNING → COMPLETE, or INCOMPLETE with an
+// error while the other streams finish.
 import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
-import { readCdcStream, type CdcSettings } from '../streams/cdcStream.js';
 import { toConnectorError } from '../aws/errors.js';
+import { excludedAttributesFor } from '../config/excludedAttributes.js';
 import type { Config } from '../config/validate.js';
 import { makeTableFilter } from '../discovery/tableFilter.js';
-import { describeTable } from '../discovery/tables.js';
+import { describeTable, tableKeys } from '../discovery/tables.js';
 import { configError, ConnectorError } from '../errors/ConnectorError.js';
 import type { Logger } from '../log.js';
-import { errorTraceMessage, estimateTraceMessage, logMessage, streamStatusMessage } from '../protocol/airbyte/build.js';
-import type { Message } from '../protocol/airbyte/messages.js';
-import { parseStateInput } from '../state/stateInput.js';
+import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../pipeline/cdcColumns.js';
+import type { ReadEvent } from '../pipeline/events.js';
+import type { SourceContext } from '../pipeline/sourceContext.js';
+import { readScanStream, type ScanSettings } from '../scan/scanStream.js';
+import { autoSegments } from '../scan/segments.js';
 import { emptyState, parseStreamState, type StreamState } from '../state/streamState.js';
 import { mapConcurrent, Semaphore } from '../util/concurrency.js';
-import { parseConfiguredCatalog, type ConfiguredStream } from './catalog.js';
+import { readCdcStream, type CdcClients, type CdcSettings } from './cdcSync.js';
+import type { ConfiguredStream } from './configuredStream.js';
 import { OutputQueue } from './outputQueue.js';
-import { readScanStream, type ScanContext, type ScanSettings } from '../scan/scanStream.js';
-import { autoSegments } from '../scan/segments.js';
+import { StreamOutput, type OutputSettings } from './streamOutput.js';
 
-/** Messages buffered between the readers and stdout before readers wait: a few pages' worth. */
+/** Events buffered between the sources and the output before sources wait: a few pages' worth. */
 const QUEUE_CAPACITY = 20_000;
 
 export interface ReadOptions {
   /** Aborted on SIGTERM/SIGINT: streams stop, checkpoint, and the sync ends with an error. */
   interrupt?: AbortSignal;
+  /** Names of the CDC metadata columns (each protocol has its convention); Airbyte's by default. */
+  cdcColumns?: CdcColumns;
 }
 
 interface StreamPlan {
@@ -34,32 +38,50 @@ interface StreamPlan {
   state: StreamState;
 }
 
-export async function* readStreams(config: Config, rawCatalog: unknown, rawState: unknown, options: ReadOptions = {}): AsyncGenerator<Message> {
+interface SyncContext {
+  config: Config;
+  queue: OutputQueue;
+  log: Logger;
+  interrupt: AbortSignal;
+  permits: Semaphore;
+  output: OutputSettings;
+  dynamodb: DynamoDBClient;
+  scanSettings: ScanSettings;
+  cdc: (CdcClients & { settings: CdcSettings }) | undefined;
+}
+
+/**
+ * @param streams the streams to read, from the protocol's catalog
+ * @param states each stream's raw state blob from the protocol's state input (validated here)
+ */
+export async function* readStreams(config: Config, streams: readonly ConfiguredStream[], states: ReadonlyMap<string, unknown>, options: ReadOptions = {}): AsyncGenerator<ReadEvent> {
   const queue = new OutputQueue(QUEUE_CAPACITY);
-  const log: Logger = (level, message) => queue.pushNow(logMessage(level, message));
-  const cdcSettings = cdcSettingsOf(config);
-  const plans = planStreams(config, rawCatalog, rawState, log, cdcSettings !== undefined);
-  const client = createDynamoDBClient(config);
-  const cdc = cdcSettings && plans.some((p) => p.configured.syncMode === 'incremental') ? { client: createStreamsClient(config), settings: cdcSettings } : undefined;
+  const log: Logger = (level, message) => queue.pushNow({ type: 'log', level, message });
+  const cdcSettings = cdcSettingsOf(config, options.cdcColumns ?? AIRBYTE_CDC_COLUMNS);
+  const plans = planStreams(config, streams, states, log, cdcSettings !== undefined);
+  const dynamodb = createDynamoDBClient(config);
   const interrupt = options.interrupt ?? new AbortController().signal;
-  const settings = scanSettings(config);
-  const ctx: ScanContext = { client, queue, log, settings, interrupt, scanPermits: new Semaphore(settings.readConcurrency) };
+  const output = outputSettings(config);
+  const scanSettings: ScanSettings = { consistentRead: config.consistent_read ?? false, pageSize: config.page_size };
+  const needsStreams = cdcSettings !== undefined && plans.some((p) => p.configured.syncMode === 'incremental');
+  const cdc = needsStreams ? { dynamodb, streams: createStreamsClient(config), scanSettings, settings: cdcSettings } : undefined;
+  const sync: SyncContext = { config, queue, log, interrupt, permits: new Semaphore(output.readConcurrency), output, dynamodb, scanSettings, cdc };
 
   const producer = (async () => {
     let interrupted = false;
-    await mapConcurrent(plans, settings.readConcurrency, async (plan) => {
+    await mapConcurrent(plans, output.readConcurrency, async (plan) => {
       if (interrupt.aborted) return;
-      const outcome = await readOneStream(ctx, client, config, plan, cdc);
+      const outcome = await readOneStream(sync, plan);
       if (outcome === 'interrupted') interrupted = true;
     });
     if (interrupted || interrupt.aborted) {
-      queue.pushNow(errorTraceMessage('transient_error', 'The sync was interrupted before every stream finished. Run it again with the last STATE to resume.'));
+      queue.pushNow({ type: 'error', failureType: 'transient_error', message: 'The sync was interrupted before every stream finished. Run it again with the last STATE to resume.' });
     }
   })()
-    .catch((err: unknown) => queue.pushNow(errorTraceMessage('system_error', `Unexpected failure: ${(err as Error)?.message ?? String(err)}`)))
+    .catch((err: unknown) => queue.pushNow({ type: 'error', failureType: 'system_error', message: `Unexpected failure: ${(err as Error)?.message ?? String(err)}` }))
     .finally(() => {
-      client.destroy();
-      cdc?.client.destroy();
+      dynamodb.destroy();
+      cdc?.streams.destroy();
       queue.close();
     });
 
@@ -67,46 +89,52 @@ export async function* readStreams(config: Config, rawCatalog: unknown, rawState
   await producer;
 }
 
-interface CdcClient {
-  client: DynamoDBStreamsClient;
-  settings: CdcSettings;
-}
-
-async function readOneStream(
-  ctx: ScanContext,
-  client: DynamoDBClient,
-  config: Config,
-  plan: StreamPlan,
-  cdc: CdcClient | undefined,
-): Promise<'complete' | 'interrupted' | 'failed'> {
+async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'complete' | 'interrupted' | 'failed'> {
   const { name, syncMode, cursorField } = plan.configured;
-  await ctx.queue.push([streamStatusMessage(name, 'STARTED')]);
+  const output = new StreamOutput(name, sync.queue, sync.output);
+  const ctx: SourceContext = output.sourceContext({ permits: sync.permits, interrupt: sync.interrupt, log: sync.log, settings: sync.output });
+  await sync.queue.push([{ type: 'status', stream: name, status: 'STARTED' }]);
   try {
-    const table: TableDescription = await describeTable({ client, log: ctx.log, maxRetries: ctx.settings.maxRetries }, name);
-    await ctx.queue.push([estimateTraceMessage(name, table.ItemCount ?? 0, table.TableSizeBytes ?? 0)]);
-    const segmentsForNewScan = config.scan_segments ?? autoSegments(table.TableSizeBytes);
+    const table: TableDescription = await describeTable({ client: sync.dynamodb, log: sync.log, maxRetries: sync.output.maxRetries }, name);
+    await sync.queue.push([{ type: 'estimate', stream: name, rows: table.ItemCount ?? 0, bytes: table.TableSizeBytes ?? 0 }]);
+    const selection = attributeSelection(sync.config, plan.configured, table);
+    const segmentsForNewScan = sync.config.scan_segments ?? autoSegments(table.TableSizeBytes);
     const outcome =
-      cdc !== undefined && syncMode === 'incremental'
-        ? await readCdcStream(ctx, cdc.client, cdc.settings, { stream: name, table, state: plan.state, segmentsForNewScan })
-        : await readScanStream(ctx, {
-            stream: name,
-            table: name,
-            syncMode,
-            cursorField,
-            state: plan.state,
-            segmentsForNewScan,
-            status: { running: false },
-          });
-    await ctx.queue.push([streamStatusMessage(name, outcome === 'complete' ? 'COMPLETE' : 'INCOMPLETE')]);
+      sync.cdc !== undefined && syncMode === 'incremental'
+        ? await readCdcStream(ctx, sync.cdc, sync.cdc.settings, { stream: name, table, state: plan.state, segmentsForNewScan, ...selection })
+        : await readScanStream(ctx, sync.dynamodb, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
+    await output.finish(outcome === 'complete' ? 'COMPLETE' : 'INCOMPLETE');
     return outcome;
   } catch (err) {
     const error = err instanceof ConnectorError ? err : toConnectorError(err, 'read', `stream ${name}`, name);
-    await ctx.queue.push([
-      streamStatusMessage(name, 'INCOMPLETE'),
-      errorTraceMessage(error.failureType, `Stream ${name} failed: ${error.message}`, { stream: name, internalMessage: internalMessage(error) }),
+    await output.finish('INCOMPLETE', [
+      { type: 'error', failureType: error.failureType, message: `Stream ${name} failed: ${error.message}`, stream: name, internalMessage: internalMessage(error) },
     ]);
     return 'failed';
   }
+}
+
+/**
+ * Which attributes leave the connector: the config's excluded_attributes and the catalog's deselected ones are
+ * dropped from every record; an include-list selection is pushed down to DynamoDB as a projection. Key attributes
+ * and the cursor can be neither excluded nor deselected.
+ */
+function attributeSelection(config: Config, stream: ConfiguredStream, table: TableDescription): { omit?: ReadonlySet<string>; project?: readonly string[] } {
+  const keys = tableKeys(table);
+  const keyNames = [keys.hashKey, ...(keys.rangeKey === undefined ? [] : [keys.rangeKey])];
+  const excluded = excludedAttributesFor(config, stream.name);
+  const omit = new Set([...excluded, ...stream.deselected]);
+  const required = [...keyNames, ...(stream.cursorField === undefined ? [] : [stream.cursorField])];
+  for (const name of required) {
+    if (!omit.has(name)) continue;
+    const role = keyNames.includes(name) ? 'a key attribute' : 'the replication key (cursor)';
+    const by = excluded.has(name) ? 'excluded_attributes excludes' : 'the catalog deselects';
+    throw configError(`Stream ${stream.name}: ${by} ${name}, which is ${role} and cannot be left out.`, { stream: stream.name });
+  }
+  const out: { omit?: ReadonlySet<string>; project?: readonly string[] } = {};
+  if (omit.size > 0) out.omit = omit;
+  if (stream.selectedOnly !== undefined) out.project = [...new Set([...required, ...stream.selectedOnly])].filter((n) => !omit.has(n));
+  return out;
 }
 
 function internalMessage(error: ConnectorError): string {
@@ -114,13 +142,13 @@ function internalMessage(error: ConnectorError): string {
   return cause ? `${cause.name ?? 'Error'}: ${cause.message ?? ''}` : error.message;
 }
 
-/** Validates the catalog against the config's table filters and parses each stream's state; throws config_error. */
-function planStreams(config: Config, rawCatalog: unknown, rawState: unknown, log: Logger, streamsMode: boolean): StreamPlan[] {
-  // In DynamoDB Streams mode the cursor is the source's own (_ab_cdc_cursor): the catalog need not name one.
-  const configured = parseConfiguredCatalog(rawCatalog, { sourceDefinedCursor: streamsMode });
-  const states = parseStateInput(rawState);
+/** Validates the streams against the config's table filters and parses each stream's state; throws config_error. */
+function planStreams(config: Config, streams: readonly ConfiguredStream[], states: ReadonlyMap<string, unknown>, log: Logger, streamsMode: boolean): StreamPlan[] {
   const included = makeTableFilter({ include: config.include_tables, exclude: config.exclude_tables });
-  return configured.map((stream) => {
+  const seen = new Set<string>();
+  return streams.map((stream) => {
+    if (seen.has(stream.name)) throw configError(`Stream ${stream.name} appears twice in the catalog.`, { stream: stream.name });
+    seen.add(stream.name);
     if (!included(stream.name)) {
       throw configError(`Stream ${stream.name} is not one of this source's streams: the table filters of the config exclude it. Run discover again and update the catalog.`, { stream: stream.name });
     }
@@ -140,16 +168,14 @@ function planStreams(config: Config, rawCatalog: unknown, rawState: unknown, log
   });
 }
 
-function cdcSettingsOf(config: Config): CdcSettings | undefined {
+function cdcSettingsOf(config: Config, columns: CdcColumns): CdcSettings | undefined {
   const replication = config.replication;
   if (replication?.mode !== 'dynamodb_streams') return undefined;
-  return { onDataLoss: replication.on_data_loss ?? 'fail', maxStreamReadMs: (replication.max_stream_read_seconds ?? 300) * 1000 };
+  return { onDataLoss: replication.on_data_loss ?? 'fail', maxStreamReadMs: (replication.max_stream_read_seconds ?? 300) * 1000, columns };
 }
 
-function scanSettings(config: Config): ScanSettings {
+function outputSettings(config: Config): OutputSettings {
   return {
-    consistentRead: config.consistent_read ?? false,
-    pageSize: config.page_size,
     maxRetries: config.max_retries ?? 10,
     readConcurrency: config.read_concurrency ?? 8,
     checkpointIntervalMs: (config.checkpoint_interval_seconds ?? 15) * 1000,

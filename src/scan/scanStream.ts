@@ -1,61 +1,45 @@
-// Reads one stream with a parallel Scan: workers take segments from ScanProgress, every Scan request holds a
-// permit of the sync-wide semaphore, and each page goes to the output queue as one chunk — its records followed,
-// when a checkpoint is due, by the STATE that covers them. Serves full refresh and incremental-by-cursor alike:
-// the cursor adds a filter and a running maximum that is committed only when every segment is finished.
+// Reads one table with a parallel Scan: workers take segments from ScanProgress, every Scan request holds a permit
+// of the sync-wide semaphore, and each page goes to the orchestrator with the position right after it. Serves full
+// refresh, incremental-by-cursor and the snapshots of change data capture alike: the cursor adds a filter and a
+// running maximum that is committed only when every segment is finished.
 import { ScanCommand, type AttributeValue, type DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { toConnectorError } from '../aws/errors.js';
 import { withRetry } from '../aws/retry.js';
 import { itemToJson } from '../convert/attributeValue.js';
 import { keyToWire, wireToKey } from '../convert/keyCodec.js';
-import type { Logger } from '../log.js';
-import { recordMessage, streamStateMessage, streamStatusMessage } from '../protocol/airbyte/build.js';
-import { RawJson, type Message, type SyncMode } from '../protocol/airbyte/messages.js';
-import { stateToJson, type CursorValue, type StreamState } from '../state/streamState.js';
-import type { Semaphore } from '../util/concurrency.js';
-import { CheckpointClock } from '../read/checkpointClock.js';
+import type { SourceContext } from '../pipeline/sourceContext.js';
+import type { CursorValue, StreamState } from '../state/streamState.js';
 import { cursorOf, cursorType, formatCursor, isGreaterCursor } from './cursor.js';
-import type { OutputQueue } from '../read/outputQueue.js';
+import { projectionOf } from './projection.js';
 import { newScan, ScanProgress } from './scanProgress.js';
 
 export interface ScanSettings {
   consistentRead: boolean;
   pageSize: number | undefined;
-  maxRetries: number;
-  readConcurrency: number;
-  checkpointIntervalMs: number;
-  checkpointRecords: number;
-}
-
-export interface ScanContext {
-  client: DynamoDBClient;
-  queue: OutputQueue;
-  scanPermits: Semaphore;
-  log: Logger;
-  settings: ScanSettings;
-  /** Aborted on SIGTERM/SIGINT: workers stop after the page in hand and the stream checkpoints. */
-  interrupt: AbortSignal;
 }
 
 export interface ScanPlan {
+  /** The stream name, for errors and logs. */
   stream: string;
   table: string;
-  syncMode: SyncMode;
   /** Top-level attribute for incremental syncs. */
   cursorField: string | undefined;
   state: StreamState;
   /** TotalSegments for a new scan (a resumed scan keeps its stored number). */
   segmentsForNewScan: number;
-  /** Shared with the caller: whether RUNNING was emitted for this stream in this sync. */
-  status: { running: boolean };
   /** JSON members appended to every record (CDC snapshot metadata), starting with a comma. */
   recordSuffix?: string;
+  /** Top-level attributes dropped from every record. */
+  omit?: ReadonlySet<string>;
+  /** Only these attributes are read (a ProjectionExpression); every attribute when undefined. */
+  project?: readonly string[];
   /** Turns the state of the finished scan into the stream's next state (CDC: the snapshot is done). */
   completeState?: (state: StreamState) => StreamState;
 }
 
 export type ScanOutcome = 'complete' | 'interrupted';
 
-export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<ScanOutcome> {
+export async function readScanStream(ctx: SourceContext, client: DynamoDBClient, settings: ScanSettings, plan: ScanPlan): Promise<ScanOutcome> {
   const { stream, table } = plan;
   const committed = plan.state.cursor?.value ?? null;
   const resumed = plan.state.scan !== null;
@@ -68,29 +52,20 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
   let trackedType = lowerBound ? cursorType(lowerBound) : progress.maxCursorSeen ? cursorType(progress.maxCursorSeen) : undefined;
   let otherTypeCount = 0;
 
-  const checkpoints = new CheckpointClock(ctx.settings.checkpointRecords, ctx.settings.checkpointIntervalMs);
   const stop = new AbortController(); // first failing worker stops its siblings
   let failure: unknown;
 
-  const stateMessage = (): Message => {
-    const state: StreamState = progress.isComplete()
+  const position = (): StreamState =>
+    progress.isComplete()
       ? (plan.completeState ?? ((x) => x))(completedState(plan, progress.maxCursorSeen, committed))
       : { ...plan.state, scan: progress.snapshot(), cursor: committed ? { field: plan.cursorField as string, value: committed } : null };
-    return streamStateMessage(stream, stateToJson(state), checkpoints.take());
-  };
 
   const baseInput: ScanCommandInput = {
     TableName: table,
     TotalSegments: progress.totalSegments,
-    ConsistentRead: ctx.settings.consistentRead,
-    ...(ctx.settings.pageSize !== undefined ? { Limit: ctx.settings.pageSize } : {}),
-    ...(lowerBound !== null && plan.cursorField !== undefined
-      ? {
-          FilterExpression: '#cursor > :last',
-          ExpressionAttributeNames: { '#cursor': plan.cursorField },
-          ExpressionAttributeValues: { ':last': lowerBound as AttributeValue },
-        }
-      : {}),
+    ConsistentRead: settings.consistentRead,
+    ...(settings.pageSize !== undefined ? { Limit: settings.pageSize } : {}),
+    ...expressionsOf(plan, lowerBound),
   };
 
   const worker = async () => {
@@ -100,22 +75,18 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
       do {
         if (stop.signal.aborted || ctx.interrupt.aborted) return;
         const input: ScanCommandInput = { ...baseInput, Segment: segment, ExclusiveStartKey: startKey };
-        const page = await ctx.scanPermits.use(() =>
-          withRetry(() => ctx.client.send(new ScanCommand(input)), {
+        const page = await ctx.permits.use(() =>
+          withRetry(() => client.send(new ScanCommand(input)), {
             what: `Scan of ${table} segment ${segment}/${progress.totalSegments}`,
             log: ctx.log,
-            maxRetries: ctx.settings.maxRetries,
+            maxRetries: ctx.maxRetries,
           }),
         );
-        const emittedAt = Date.now();
         const items = page.Items ?? [];
-        const chunk: Message[] = [];
-        if (!plan.status.running) {
-          plan.status.running = true;
-          chunk.push(streamStatusMessage(stream, 'RUNNING'));
-        }
-        for (const item of items) {
-          chunk.push(recordMessage(stream, new RawJson(itemToJson(item, plan.recordSuffix)), emittedAt));
+        const records: string[] = new Array(items.length);
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i]!;
+          records[i] = itemToJson(item, plan.recordSuffix, plan.omit);
           if (plan.cursorField !== undefined) {
             const value = cursorOf(item[plan.cursorField]);
             if (value === undefined) continue;
@@ -124,17 +95,15 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
             else otherTypeCount++;
           }
         }
-        checkpoints.addRecords(items.length);
         startKey = page.LastEvaluatedKey;
-        // Bookkeeping and enqueueing happen in the same tick, so any STATE built from here on covers these records.
+        // Bookkeeping and handing over happen in the same tick, so any STATE built from here on covers these records.
         progress.pageDone(segment, startKey ? keyToWire(startKey) : undefined);
-        if (checkpoints.isDue()) chunk.push(stateMessage());
-        await ctx.queue.push(chunk);
+        await ctx.emit(records, position);
       } while (startKey !== undefined);
     }
   };
 
-  const workers = Math.min(ctx.settings.readConcurrency, progress.totalSegments);
+  const workers = Math.min(ctx.readConcurrency, progress.totalSegments);
   await Promise.all(
     Array.from({ length: workers }, () =>
       worker().catch((err: unknown) => {
@@ -151,8 +120,7 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
     );
   }
   // Always leave a STATE that covers everything emitted, so a failed or interrupted stream resumes from here.
-  const finalState = stateMessage();
-  await ctx.queue.push([finalState]);
+  await ctx.emit([], position, 'now');
   if (failure !== undefined) throw toConnectorError(failure, 'dynamodb:Scan', `table ${table}`, stream);
   if (!progress.isComplete()) return 'interrupted';
   if (plan.cursorField !== undefined) {
@@ -160,6 +128,24 @@ export async function readScanStream(ctx: ScanContext, plan: ScanPlan): Promise<
     ctx.log('INFO', `Stream ${stream} finished; cursor ${plan.cursorField} is now ${value ? formatCursor(value) : 'unset (no values seen)'}.`);
   }
   return 'complete';
+}
+
+/** The filter of an incremental scan and the projection of a selection, sharing one ExpressionAttributeNames. */
+function expressionsOf(plan: ScanPlan, lowerBound: CursorValue | null): Partial<ScanCommandInput> {
+  const names: Record<string, string> = {};
+  const out: Partial<ScanCommandInput> = {};
+  if (lowerBound !== null && plan.cursorField !== undefined) {
+    names['#cursor'] = plan.cursorField;
+    out.FilterExpression = '#cursor > :last';
+    out.ExpressionAttributeValues = { ':last': lowerBound as AttributeValue };
+  }
+  if (plan.project !== undefined) {
+    const projection = projectionOf(plan.project);
+    Object.assign(names, projection.names);
+    out.ProjectionExpression = projection.expression;
+  }
+  if (Object.keys(names).length > 0) out.ExpressionAttributeNames = names;
+  return out;
 }
 
 function completedState(plan: ScanPlan, maxSeen: CursorValue | null, committed: CursorValue | null): StreamState {

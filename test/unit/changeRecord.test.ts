@@ -2,6 +2,7 @@
 // plain string order is the order DynamoDB applied the changes in.
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
+import { AIRBYTE_CDC_COLUMNS } from '../../src/pipeline/cdcColumns.js';
 import { cdcCursor, changeToJson, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
 import { itemToJson } from '../../src/convert/attributeValue.js';
 
@@ -25,6 +26,7 @@ describe('changeToJson', () => {
         SequenceNumber: '000000000000000000001',
       }),
       0,
+      AIRBYTE_CDC_COLUMNS,
     );
     expect(json).toBe(
       `{"pk":"user#1","sk":7,"big":${BIG},"small":-0.000000000000000000000000000000000000001,"ok":true,"tags":["a","b"],${meta(`000000-1-${'0'.repeat(39)}1`, false)}}`,
@@ -36,6 +38,7 @@ describe('changeToJson', () => {
     const json = changeToJson(
       record('MODIFY', { Keys: keys, OldImage: { ...keys, v: { N: '1' } }, NewImage: { ...keys, v: { N: '2' } }, SequenceNumber: '4000000000000000000012345' }),
       3,
+      AIRBYTE_CDC_COLUMNS,
     );
     expect(json).toBe(`{"pk":"user#1","sk":7,"v":2,${meta(`000003-1-${'4000000000000000000012345'.padStart(40, '0')}`, false)}}`);
   });
@@ -44,38 +47,39 @@ describe('changeToJson', () => {
     const json = changeToJson(
       record('REMOVE', { Keys: keys, OldImage: { ...keys, v: { N: '2' } }, SequenceNumber: '000000000000000000009' }, { userIdentity: undefined }),
       0,
+      AIRBYTE_CDC_COLUMNS,
     );
     expect(json).toBe(`{"pk":"user#1","sk":7,"v":2,${meta(cdcCursor(0, 'stream', '000000000000000000009'), true, false)}}`);
   });
 
   it('REMOVE with keys only (a NEW_IMAGE stream has no old image) still carries the keys', () => {
-    const json = changeToJson(record('REMOVE', { Keys: keys, SequenceNumber: '5' }), 0);
+    const json = changeToJson(record('REMOVE', { Keys: keys, SequenceNumber: '5' }), 0, AIRBYTE_CDC_COLUMNS);
     expect(json).toBe(`{"pk":"user#1","sk":7,${meta(cdcCursor(0, 'stream', '5'), true, false)}}`);
   });
 
   it('a delete by TTL (userIdentity Service dynamodb.amazonaws.com) is marked', () => {
     const ttl = { userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' } };
-    const json = changeToJson(record('REMOVE', { Keys: keys, OldImage: { ...keys, expires: { N: '1700000000' } }, SequenceNumber: '10' }, ttl), 0);
+    const json = changeToJson(record('REMOVE', { Keys: keys, OldImage: { ...keys, expires: { N: '1700000000' } }, SequenceNumber: '10' }, ttl), 0, AIRBYTE_CDC_COLUMNS);
     expect(JSON.parse(json)).toMatchObject({ pk: 'user#1', sk: 7, expires: 1700000000, _ab_cdc_deleted_at: '2026-03-04T05:06:00.000Z', _ab_cdc_deleted_by_ttl: true });
     const otherService = { userIdentity: { Type: 'Service', PrincipalId: 'lambda.amazonaws.com' } };
-    expect(JSON.parse(changeToJson(record('REMOVE', { Keys: keys, SequenceNumber: '11' }, otherService), 0))._ab_cdc_deleted_by_ttl).toBe(false);
+    expect(JSON.parse(changeToJson(record('REMOVE', { Keys: keys, SequenceNumber: '11' }, otherService), 0, AIRBYTE_CDC_COLUMNS))._ab_cdc_deleted_by_ttl).toBe(false);
   });
 
   it('a MODIFY or INSERT without NewImage (a KEYS_ONLY or OLD_IMAGE stream) throws', () => {
-    expect(() => changeToJson(record('MODIFY', { Keys: keys, OldImage: keys, SequenceNumber: '12' }), 0)).toThrow(MissingImageError);
-    expect(() => changeToJson(record('INSERT', { Keys: keys, SequenceNumber: '13' }), 0)).toThrow(/NewImage/);
+    expect(() => changeToJson(record('MODIFY', { Keys: keys, OldImage: keys, SequenceNumber: '12' }), 0, AIRBYTE_CDC_COLUMNS)).toThrow(MissingImageError);
+    expect(() => changeToJson(record('INSERT', { Keys: keys, SequenceNumber: '13' }), 0, AIRBYTE_CDC_COLUMNS)).toThrow(/NewImage/);
   });
 
   it('a record without a sequence number throws', () => {
-    expect(() => changeToJson(record('INSERT', { Keys: keys, NewImage: keys }), 0)).toThrow(/SequenceNumber/);
+    expect(() => changeToJson(record('INSERT', { Keys: keys, NewImage: keys }), 0, AIRBYTE_CDC_COLUMNS)).toThrow(/SequenceNumber/);
   });
 });
 
 describe('snapshot columns', () => {
   it('make a valid row with phase 0 and no delete', () => {
-    const row = JSON.parse(itemToJson({ pk: { S: 'a' } }, snapshotColumnsJson(2, AT)));
+    const row = JSON.parse(itemToJson({ pk: { S: 'a' } }, snapshotColumnsJson(AIRBYTE_CDC_COLUMNS, 2, AT)));
     expect(row).toEqual({ pk: 'a', _ab_cdc_cursor: cdcCursor(2, 'snapshot'), _ab_cdc_updated_at: '2026-03-04T05:06:00.000Z', _ab_cdc_deleted_at: null, _ab_cdc_deleted_by_ttl: null });
-    expect(JSON.parse(itemToJson({}, snapshotColumnsJson(0, AT)))._ab_cdc_cursor).toBe(cdcCursor(0, 'snapshot'));
+    expect(JSON.parse(itemToJson({}, snapshotColumnsJson(AIRBYTE_CDC_COLUMNS, 0, AT)))._ab_cdc_cursor).toBe(cdcCursor(0, 'snapshot'));
   });
 });
 
@@ -103,7 +107,7 @@ describe('cursor order is string order', () => {
   });
 
   it('the cursor of a change is the one cdcCursor builds', () => {
-    const json = changeToJson(record('INSERT', { Keys: { pk: { S: 'a' } }, NewImage: { pk: { S: 'a' } }, SequenceNumber: '42' }), 1);
+    const json = changeToJson(record('INSERT', { Keys: { pk: { S: 'a' } }, NewImage: { pk: { S: 'a' } }, SequenceNumber: '42' }), 1, AIRBYTE_CDC_COLUMNS);
     expect(JSON.parse(json)._ab_cdc_cursor).toBe(`000001-1-${'42'.padStart(40, '0')}`);
   });
 });

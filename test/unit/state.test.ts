@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/errors/ConnectorError.js';
-import { parseStateInput } from '../../src/state/stateInput.js';
+import { parseStateInput } from '../../src/protocol/airbyte/stateInput.js';
 import { parseStreamState } from '../../src/state/streamState.js';
 
 const scanState = {

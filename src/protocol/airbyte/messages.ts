@@ -1,13 +1,11 @@
 // Our own types for the Airbyte protocol messages this connector emits or reads (protocol v0.3.x).
 // Only what we use is modelled; field names follow the protocol exactly (camelCase where it is camelCase).
 
-/** JSON text that is already serialized (record data: numbers keep all 38 digits, so it never goes through a JS number). */
-export class RawJson {
-  constructor(readonly text: string) {}
-  toJSON(): never {
-    throw new Error('RawJson must be serialized with serializeMessage, not JSON.stringify');
-  }
-}
+import type { FailureType } from '../../errors/ConnectorError.js';
+import type { LogLevel } from '../../log.js';
+import type { RawJson, StreamStatus } from '../../pipeline/events.js';
+
+export type { FailureType, LogLevel, RawJson, StreamStatus };
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -43,9 +41,6 @@ export interface ConfiguredAirbyteCatalog {
   streams: ConfiguredAirbyteStream[];
 }
 
-export type LogLevel = 'FATAL' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
-export type FailureType = 'system_error' | 'config_error' | 'transient_error';
-export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
 
 export interface RecordMessage {
   type: 'RECORD';

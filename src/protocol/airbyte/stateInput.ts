@@ -1,6 +1,6 @@
 // Reads --state: a list of per-stream STATE messages (what Airbyte and PyAirbyte pass), a bare {stream: blob}
 // object, or []. The result maps stream name → raw blob; each blob is validated later against its stream's mode.
-import { configError } from '../errors/ConnectorError.js';
+import { configError } from '../../errors/ConnectorError.js';
 
 export function parseStateInput(raw: unknown): Map<string, unknown> {
   const out = new Map<string, unknown>();

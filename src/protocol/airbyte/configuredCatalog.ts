@@ -1,13 +1,6 @@
 // Reads the configured catalog given to `read`: only the fields we use are checked, the rest is tolerated.
-import { configError } from '../errors/ConnectorError.js';
-import type { SyncMode } from '../protocol/airbyte/messages.js';
-
-export interface ConfiguredStream {
-  name: string;
-  syncMode: SyncMode;
-  /** Top-level attribute chosen as cursor (incremental by cursor). */
-  cursorField: string | undefined;
-}
+import { configError } from '../../errors/ConnectorError.js';
+import type { ConfiguredStream } from '../../read/configuredStream.js';
 
 export function parseConfiguredCatalog(raw: unknown, options: { sourceDefinedCursor: boolean }): ConfiguredStream[] {
   const streams = (raw as { streams?: unknown } | null)?.streams;
@@ -34,6 +27,6 @@ export function parseConfiguredCatalog(raw: unknown, options: { sourceDefinedCur
       }
       cursorField = cursor[0];
     }
-    return { name, syncMode, cursorField };
+    return { name, syncMode, cursorField, deselected: [] };
   });
 }

@@ -1,0 +1,24 @@
+// What a read produces, in neither protocol's words: records, checkpoints, stream status, estimates, logs and
+// per-stream errors. The Airbyte and Singer adapters (protocol/) turn these into their own messages.
+import type { FailureType } from '../errors/ConnectorError.js';
+import type { LogLevel } from '../log.js';
+import type { StreamState } from '../state/streamState.js';
+
+/** JSON text that is already serialized (record data: numbers keep all 38 digits, so it never goes through a JS number). */
+export class RawJson {
+  constructor(readonly text: string) {}
+  toJSON(): never {
+    throw new Error('RawJson must be spliced into a message by its protocol serializer, not JSON.stringify');
+  }
+}
+
+export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
+
+export type ReadEvent =
+  | { type: 'record'; stream: string; data: RawJson; emittedAt: number }
+  /** The whole state of one stream, covering every record of that stream emitted before it. */
+  | { type: 'checkpoint'; stream: string; state: StreamState; recordCount: number }
+  | { type: 'status'; stream: string; status: StreamStatus }
+  | { type: 'estimate'; stream: string; rows: number; bytes: number }
+  | { type: 'log'; level: LogLevel; message: string }
+  | { type: 'error'; failureType: FailureType; message: string; stream?: string; internalMessage?: string };

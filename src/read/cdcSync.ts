@@ -1,0 +1,106 @@
+// One stream in DynamoDB Streams mode. First sync: record the stream and its shards (STATE), snapshot the table
+// with the resumable parallel scan, then read the stream from those shards, so every change made during the scan
+// is delivered after the snapshot. Later syncs read only the stream. When the stream lost changes the last sync had
+// not read, replication.on_data_loss decides: fail, or take a new snapshot (a new generation).
+import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { configError } from '../errors/ConnectorError.js';
+import type { CdcColumns } from '../pipeline/cdcColumns.js';
+import type { SourceContext } from '../pipeline/sourceContext.js';
+import { readScanStream, type ScanSettings } from '../scan/scanStream.js';
+import type { CdcState, StreamState } from '../state/streamState.js';
+import { snapshotColumnsJson } from '../streams/changeRecord.js';
+import { DataLossError, readChanges, streamProblem } from '../streams/changeReader.js';
+import { shardsAtSnapshot } from '../streams/shardTree.js';
+import { listShards } from '../streams/streamApi.js';
+
+export interface CdcSettings {
+  onDataLoss: 'fail' | 'resnapshot' | 'export';
+  maxStreamReadMs: number;
+  columns: CdcColumns;
+}
+
+export interface CdcPlan {
+  stream: string;
+  table: TableDescription;
+  state: StreamState;
+  segmentsForNewScan: number;
+  omit?: ReadonlySet<string>;
+  project?: readonly string[];
+}
+
+export interface CdcClients {
+  dynamodb: DynamoDBClient;
+  streams: DynamoDBStreamsClient;
+  scanSettings: ScanSettings;
+}
+
+export async function readCdcStream(ctx: SourceContext, clients: CdcClients, settings: CdcSettings, plan: CdcPlan): Promise<'complete' | 'interrupted'> {
+  const { stream } = plan;
+  const tableName = plan.table.TableName!;
+  const problem = streamProblem(plan.table);
+  const streamArn = plan.table.LatestStreamArn;
+  if (problem !== undefined || streamArn === undefined) {
+    throw configError(`Stream ${stream} is incremental in DynamoDB Streams mode, but ${problem}. Then reset the stream.`, { stream });
+  }
+  let state = plan.state;
+  if (state.cdc !== null && state.cdc.stream_arn !== streamArn) {
+    throw configError(
+      `The DynamoDB stream of table ${tableName} changed since the last sync (it was disabled and enabled again: ${state.cdc.stream_arn} → ${streamArn}); changes in between may be lost. Reset the stream ${stream} to take a new snapshot.`,
+      { stream },
+    );
+  }
+
+  // Record the position before anything is scanned: no change made during the snapshot can be missed.
+  const startSnapshot = async (generation: number) => {
+    const { shards } = await listShards({ streams: clients.streams, log: ctx.log, maxRetries: ctx.maxRetries }, streamArn);
+    const cdc: CdcState = { stream_arn: streamArn, generation, snapshot_done: false, shards: shardsAtSnapshot(shards) };
+    state = { ...state, scan: null, cursor: null, cdc };
+    const recorded = state;
+    await ctx.emit([], () => recorded, 'now');
+    ctx.log('INFO', `Stream ${stream}: snapshot generation ${generation} starts; ${shards.length} shards recorded.`);
+  };
+  if (state.cdc === null) await startSnapshot(0);
+
+  for (;;) {
+    const cdc = state.cdc as CdcState;
+    if (!cdc.snapshot_done) {
+      const snapshotFinished = (s: StreamState): StreamState => ({ ...s, scan: null, cdc: { ...cdc, snapshot_done: true } });
+      const outcome = await readScanStream(ctx, clients.dynamodb, clients.scanSettings, {
+        stream,
+        table: tableName,
+        cursorField: undefined,
+        state,
+        segmentsForNewScan: plan.segmentsForNewScan,
+        recordSuffix: snapshotColumnsJson(settings.columns, cdc.generation, new Date()),
+        ...(plan.omit !== undefined ? { omit: plan.omit } : {}),
+        ...(plan.project !== undefined ? { project: plan.project } : {}),
+        completeState: snapshotFinished,
+      });
+      if (outcome === 'interrupted') return outcome;
+      state = snapshotFinished(state);
+    }
+    try {
+      return await readChanges(ctx, clients.streams, {
+        stream,
+        tableName,
+        streamArn,
+        state,
+        maxStreamReadMs: settings.maxStreamReadMs,
+        columns: settings.columns,
+        ...(plan.omit !== undefined ? { omit: plan.omit } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof DataLossError)) throw err;
+      if (settings.onDataLoss === 'fail') {
+        ctx.log('WARN', `Stream ${stream}: ${err.message}`);
+        throw configError(
+          `Stream ${stream}: ${err.message}. Changes were lost. Reset the stream to take a new snapshot, or set replication.on_data_loss to "resnapshot".`,
+          { stream },
+        );
+      }
+      ctx.log('WARN', `Stream ${stream}: ${err.message}. Changes were lost; taking a new snapshot as replication.on_data_loss asks.`);
+      await startSnapshot(cdc.generation + 1);
+    }
+  }
+}

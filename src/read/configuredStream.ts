@@ -1,0 +1,15 @@
+// A stream as a sync should read it, whichever protocol's catalog asked for it (Airbyte's configured catalog or a
+// Singer catalog with metadata).
+import type { SyncMode } from '../protocol/airbyte/messages.js';
+
+export interface ConfiguredStream {
+  name: string;
+  /** full_refresh: the whole table every sync; incremental: by cursor (scan mode) or from the table's stream. */
+  syncMode: SyncMode;
+  /** Top-level attribute chosen as cursor (incremental by cursor). */
+  cursorField: string | undefined;
+  /** Attributes the catalog deselected: left out of every record. */
+  deselected: readonly string[];
+  /** When the selection is an include list: only these attributes are read (keys and cursor are added). */
+  selectedOnly?: readonly string[];
+}

@@ -1,0 +1,69 @@
+// The orchestrator's side of the source contract for one stream: turns pages handed over by a source into record
+// events, adds a checkpoint when the clock says so (or the source asks), stamps each checkpoint with the records it
+// covers, and emits RUNNING before the stream's first record (or its COMPLETE, for an empty stream).
+import type { LogLevel } from '../log.js';
+import { RawJson, type ReadEvent } from '../pipeline/events.js';
+import type { SourceContext } from '../pipeline/sourceContext.js';
+import type { StreamState } from '../state/streamState.js';
+import type { Semaphore } from '../util/concurrency.js';
+import { CheckpointClock } from './checkpointClock.js';
+import type { OutputQueue } from './outputQueue.js';
+
+export interface OutputSettings {
+  checkpointRecords: number;
+  checkpointIntervalMs: number;
+  maxRetries: number;
+  readConcurrency: number;
+}
+
+export class StreamOutput {
+  private readonly clock: CheckpointClock;
+  private running = false;
+
+  constructor(
+    private readonly stream: string,
+    private readonly queue: OutputQueue,
+    settings: OutputSettings,
+  ) {
+    this.clock = new CheckpointClock(settings.checkpointRecords, settings.checkpointIntervalMs);
+  }
+
+  sourceContext(shared: { permits: Semaphore; interrupt: AbortSignal; log: (level: LogLevel, message: string) => void; settings: OutputSettings }): SourceContext {
+    return {
+      emit: (records, position, when = 'if-due') => this.emit(records, position, when),
+      log: shared.log,
+      interrupt: shared.interrupt,
+      permits: shared.permits,
+      maxRetries: shared.settings.maxRetries,
+      readConcurrency: shared.settings.readConcurrency,
+    };
+  }
+
+  private emit(records: readonly string[], position: () => StreamState, when: 'if-due' | 'now'): Promise<void> {
+    const chunk: ReadEvent[] = [];
+    if (records.length > 0) {
+      this.markRunning(chunk);
+      const emittedAt = Date.now();
+      for (const text of records) chunk.push({ type: 'record', stream: this.stream, data: new RawJson(text), emittedAt });
+      this.clock.addRecords(records.length);
+    }
+    if (when === 'now' || (records.length > 0 && this.clock.isDue())) {
+      chunk.push({ type: 'checkpoint', stream: this.stream, state: position(), recordCount: this.clock.take() });
+    }
+    return this.queue.push(chunk);
+  }
+
+  /** Ends the stream: RUNNING first if no record came (a stream is never COMPLETE without having run). */
+  finish(status: 'COMPLETE' | 'INCOMPLETE', extra: ReadEvent[] = []): Promise<void> {
+    const chunk: ReadEvent[] = [];
+    if (status === 'COMPLETE') this.markRunning(chunk);
+    chunk.push({ type: 'status', stream: this.stream, status }, ...extra);
+    return this.queue.push(chunk);
+  }
+
+  private markRunning(chunk: ReadEvent[]): void {
+    if (this.running) return;
+    this.running = true;
+    chunk.push({ type: 'status', stream: this.stream, status: 'RUNNING' });
+  }
+}
