@@ -1,12 +1,16 @@
-// Runs one command for the CLI: loads the JSON files it was given, streams the command's messages to the single
-// writer, and works out the exit code (non-zero once an ERROR trace went out).
+// Runs one command for the CLI: loads the JSON files it was given, streams the command's output to the single
+// stdout writer, and works out the exit code (non-zero once an error went out). Airbyte mode: every line on stdout
+// is an Airbyte message. Singer mode: stdout holds only Singer messages; logs and CRITICAL errors go to stderr.
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { toErrorTrace } from './commands/guard.js';
+import { criticalLine, singerAbout, singerDiscover, singerSync } from './commands/singer.js';
 import { configError } from './errors/ConnectorError.js';
 import { check, discover, read, spec } from './index.js';
 import type { Message } from './protocol/airbyte/messages.js';
-import { MessageWriter } from './protocol/writer.js';
+import { serializeMessage } from './protocol/airbyte/serialize.js';
+import type { SingerOutput } from './protocol/singer/fromEvents.js';
+import { LineWriter } from './protocol/writer.js';
 
 export type CommandArgs =
   | { command: 'spec' }
@@ -14,17 +18,41 @@ export type CommandArgs =
   | { command: 'discover'; config: string }
   | { command: 'read'; config: string; catalog: string; state?: string | undefined };
 
+export type SingerArgs =
+  | { command: 'about'; format: 'json' | 'markdown' }
+  | { command: 'discover'; config: string }
+  | { command: 'sync'; config: string; catalog: string; state?: string | undefined };
+
 export async function runCommand(args: CommandArgs, out: Writable, interrupt: AbortSignal): Promise<number> {
-  const writer = new MessageWriter(out);
+  const writer = new LineWriter(out);
   let failed = false;
+  const write = (message: Message) => {
+    if (message.type === 'TRACE' && message.trace.type === 'ERROR') failed = true;
+    return writer.write(serializeMessage(message), message.type !== 'RECORD');
+  };
   try {
-    for await (const message of await messagesFor(args, interrupt)) {
-      if (message.type === 'TRACE' && message.trace.type === 'ERROR') failed = true;
-      await writer.write(message);
-    }
+    for await (const message of await messagesFor(args, interrupt)) await write(message);
   } catch (err) {
-    failed = true;
-    await writer.write(toErrorTrace(err));
+    await write(toErrorTrace(err));
+  }
+  await writer.close();
+  return failed ? 1 : 0;
+}
+
+export async function runSingerCommand(args: SingerArgs, out: Writable, err: Writable, interrupt: AbortSignal): Promise<number> {
+  const writer = new LineWriter(out);
+  let failed = false;
+  const emit = async (output: SingerOutput) => {
+    if (output.to === 'stdout') return writer.write(output.line, output.urgent);
+    if (output.critical) failed = true;
+    // Flushed first, so stderr lines sit next to the stdout lines they concern when both go to one terminal.
+    await writer.flush();
+    err.write(output.line + '\n');
+  };
+  try {
+    for await (const output of await singerOutputsFor(args, interrupt)) await emit(output);
+  } catch (error) {
+    await emit(criticalLine(error));
   }
   await writer.close();
   return failed ? 1 : 0;
@@ -43,6 +71,21 @@ async function messagesFor(args: CommandArgs, interrupt: AbortSignal): Promise<A
       const catalog = await readJsonFile(args.catalog, 'catalog');
       const state = args.state === undefined ? undefined : await readJsonFile(args.state, 'state', { emptyAs: [] });
       return read(config, catalog, state, { interrupt });
+    }
+  }
+}
+
+async function singerOutputsFor(args: SingerArgs, interrupt: AbortSignal): Promise<AsyncIterable<SingerOutput>> {
+  switch (args.command) {
+    case 'about':
+      return singerAbout(args.format);
+    case 'discover':
+      return singerDiscover(await readJsonFile(args.config, 'config'));
+    case 'sync': {
+      const config = await readJsonFile(args.config, 'config');
+      const catalog = await readJsonFile(args.catalog, 'catalog');
+      const state = args.state === undefined ? undefined : await readJsonFile(args.state, 'state', { emptyAs: {} });
+      return singerSync(config, catalog, state, { interrupt });
     }
   }
 }

@@ -1,18 +1,33 @@
-// discover: list and filter tables, describe them with bounded concurrency, sample each, and build one stream per
-// table. A table that cannot be scanned is still described (key columns only) and reported in a warning.
+// discover: list and filter tables, describe them with bounded concurrency, sample each, and infer each table's
+// schema. A table that cannot be scanned is still described (key columns only); a table that cannot be described is
+// left out; both with a warning, logged as each table is done. Each protocol builds its own catalog from the result.
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
+import { isAccessDenied } from '../aws/errors.js';
+import { excludedAttributesFor } from '../config/excludedAttributes.js';
 import type { Config } from '../config/validate.js';
-import type { AirbyteStream } from '../protocol/airbyte/messages.js';
-import { cdcColumnsSchema, type CdcColumns } from '../pipeline/cdcColumns.js';
+import { configError } from '../errors/ConnectorError.js';
+import type { JsonObject } from '../protocol/airbyte/messages.js';
 import { streamProblem } from '../streams/changeReader.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { addAttributes, streamSchema, type Shape } from './inferSchema.js';
 import { sampleItems } from './sample.js';
 import { makeTableFilter } from './tableFilter.js';
-import { describeTable, listTableNames, tableKeys, type CallContext } from './tables.js';
+import { describeTable, listTableNames, tableKeys, type CallContext, type TableKeys } from './tables.js';
 
 /** How many tables are described and sampled at once. */
 const DESCRIBE_CONCURRENCY = 8;
+
+export interface DiscoveredTable {
+  name: string;
+  description: TableDescription;
+  keys: TableKeys;
+  /** Key attributes first: the hash key, then the range key when there is one. */
+  keyNames: string[];
+  /** The inferred JSON schema of its items, without excluded attributes and without CDC columns. */
+  schema: JsonObject;
+  /** Why its DynamoDB stream cannot serve change data capture; undefined when it can. */
+  streamProblem: string | undefined;
+}
 
 export async function listIncludedTables(ctx: CallContext, config: Config): Promise<string[]> {
   const included = makeTableFilter({ include: config.include_tables, exclude: config.exclude_tables });
@@ -21,11 +36,20 @@ export async function listIncludedTables(ctx: CallContext, config: Config): Prom
   return names;
 }
 
-export async function discoverStreams(ctx: CallContext, config: Config, cdcColumns: CdcColumns): Promise<AirbyteStream[]> {
+export async function discoverTables(ctx: CallContext, config: Config): Promise<DiscoveredTable[]> {
   const tables = await listIncludedTables(ctx, config);
   const sampleSize = config.discovery_sample_size ?? 1000;
-  return mapConcurrent(tables, DESCRIBE_CONCURRENCY, async (table) => {
-    const description = await describeTable(ctx, table);
+  const denied: string[] = [];
+  const discovered = await mapConcurrent(tables, DESCRIBE_CONCURRENCY, async (table): Promise<DiscoveredTable | undefined> => {
+    let description: TableDescription;
+    try {
+      description = await describeTable(ctx, table);
+    } catch (err) {
+      if (!isAccessDenied((err as { details?: { cause?: unknown } }).details?.cause ?? err)) throw err;
+      denied.push(table);
+      ctx.log('WARN', `Table ${table} is left out of the catalog: ${(err as Error).message}`);
+      return undefined;
+    }
     const shapes = new Map<string, Shape>();
     const sample = await sampleItems(ctx, table, sampleSize);
     if (sample.ok) {
@@ -33,39 +57,22 @@ export async function discoverStreams(ctx: CallContext, config: Config, cdcColum
     } else {
       ctx.log('WARN', `Table ${table} cannot be sampled, so only its key attributes are typed: ${sample.reason}`);
     }
-    if (config.replication?.mode !== 'dynamodb_streams') return scanModeStream(description, shapes);
-    const problem = streamProblem(description);
-    if (problem !== undefined) ctx.log('WARN', `Stream ${table} offers full refresh only in DynamoDB Streams mode: ${problem}.`);
-    return streamsModeStream(description, shapes, problem === undefined, cdcColumns);
+    const keys = tableKeys(description);
+    for (const name of excludedAttributesFor(config, table)) shapes.delete(name);
+    const result: DiscoveredTable = {
+      name: table,
+      description,
+      keys,
+      keyNames: [keys.hashKey, ...(keys.rangeKey === undefined ? [] : [keys.rangeKey])],
+      schema: streamSchema(keys, shapes),
+      streamProblem: streamProblem(description),
+    };
+    ctx.log('INFO', `Table ${table}: ${description.ItemCount ?? 0} items, key ${result.keyNames.join(' + ')}, ${shapes.size} attributes typed from ${sample.ok ? sample.items.length : 0} sampled items.`);
+    return result;
   });
-}
-
-function baseStream(table: TableDescription, sampled: Map<string, Shape>): AirbyteStream {
-  const keys = tableKeys(table);
-  return {
-    name: table.TableName as string,
-    json_schema: streamSchema(keys, sampled),
-    supported_sync_modes: ['full_refresh'],
-    source_defined_primary_key: [[keys.hashKey], ...(keys.rangeKey === undefined ? [] : [[keys.rangeKey]])],
-    is_resumable: true,
-  };
-}
-
-/** Incremental by a cursor the user picks (any top-level attribute of strings or numbers). */
-export function scanModeStream(table: TableDescription, sampled: Map<string, Shape>): AirbyteStream {
-  return { ...baseStream(table, sampled), supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: false };
-}
-
-/** Incremental from the table's DynamoDB stream, with the CDC metadata columns; full refresh only without one. */
-export function streamsModeStream(table: TableDescription, sampled: Map<string, Shape>, hasUsableStream: boolean, cdcColumns: CdcColumns): AirbyteStream {
-  const stream = baseStream(table, sampled);
-  if (!hasUsableStream) return stream;
-  const schema = stream.json_schema as { properties: Record<string, unknown> };
-  return {
-    ...stream,
-    json_schema: { ...stream.json_schema, properties: { ...schema.properties, ...cdcColumnsSchema(cdcColumns) } } as AirbyteStream['json_schema'],
-    supported_sync_modes: ['full_refresh', 'incremental'],
-    source_defined_cursor: true,
-    default_cursor_field: [cdcColumns.cursor],
-  };
+  const found = discovered.filter((t): t is DiscoveredTable => t !== undefined);
+  if (found.length === 0 && denied.length > 0) {
+    throw configError(`No table could be described: dynamodb:DescribeTable is denied on ${denied.join(', ')}. Grant dynamodb:DescribeTable on the tables to read.`);
+  }
+  return found;
 }

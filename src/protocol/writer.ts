@@ -1,25 +1,22 @@
-// The ONE place that writes protocol output. It batches lines into large writes (one syscall per batch rather than
-// per message) and waits for 'drain' when the stream's buffer is full, so a slow reader of stdout slows the scan
-// down instead of growing memory.
+// The ONE place that writes protocol output, for both protocols. It batches lines into large writes (one syscall per
+// batch rather than per line) and waits for 'drain' when the stream's buffer is full, so a slow reader of stdout slows
+// the sync down instead of growing memory.
 import type { Writable } from 'node:stream';
-import type { Message } from './airbyte/messages.js';
-import { serializeMessage } from './airbyte/serialize.js';
 
 /** Flush a batch once it holds this many characters: big enough to amortise the write, small enough to stay cheap. */
 const BATCH_CHARS = 256 * 1024;
 
-export class MessageWriter {
+export class LineWriter {
   private batch: string[] = [];
   private batchChars = 0;
 
   constructor(private readonly out: Writable) {}
 
-  async write(message: Message): Promise<void> {
-    const line = serializeMessage(message);
+  /** @param urgent flush now: anything but a record is rare and often the last thing a user sees (errors, state). */
+  async write(line: string, urgent: boolean): Promise<void> {
     this.batch.push(line);
     this.batchChars += line.length + 1;
-    // Anything but a record is rare and often the last thing a user sees before a crash (errors, state): flush it now.
-    if (this.batchChars >= BATCH_CHARS || message.type !== 'RECORD') await this.flush();
+    if (urgent || this.batchChars >= BATCH_CHARS) await this.flush();
   }
 
   async flush(): Promise<void> {

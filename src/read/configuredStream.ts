@@ -8,6 +8,11 @@ export interface ConfiguredStream {
   syncMode: SyncMode;
   /** Top-level attribute chosen as cursor (incremental by cursor). */
   cursorField: string | undefined;
+  /**
+   * Where an incremental stream finds its changes: a cursor-filtered scan, or the table's DynamoDB stream. Singer
+   * catalogs say it per stream (INCREMENTAL / LOG_BASED); when undefined, the config's replication.mode decides.
+   */
+  incrementalBy?: 'cursor' | 'dynamodb_streams';
   /** Attributes the catalog deselected: left out of every record. */
   deselected: readonly string[];
   /** When the selection is an include list: only these attributes are read (keys and cursor are added). */

@@ -20,7 +20,7 @@ import { emptyState, parseStreamState, type StreamState } from '../state/streamS
 import { mapConcurrent, Semaphore } from '../util/concurrency.js';
 import { readCdcStream, type CdcClients, type CdcSettings } from './cdcSync.js';
 import type { ConfiguredStream } from './configuredStream.js';
-import { OutputQueue } from './outputQueue.js';
+import { OutputQueue } from '../util/outputQueue.js';
 import { StreamOutput, type OutputSettings } from './streamOutput.js';
 
 /** Events buffered between the sources and the output before sources wait: a few pages' worth. */
@@ -36,6 +36,8 @@ export interface ReadOptions {
 interface StreamPlan {
   configured: ConfiguredStream;
   state: StreamState;
+  /** Incremental from the table's DynamoDB stream (snapshot, then changes). */
+  fromStream: boolean;
 }
 
 interface SyncContext {
@@ -50,6 +52,9 @@ interface SyncContext {
   cdc: (CdcClients & { settings: CdcSettings }) | undefined;
 }
 
+/** Where incremental streams find changes when the catalog does not say. */
+const configIncrementalBy = (config: Config) => (config.replication?.mode === 'dynamodb_streams' ? 'dynamodb_streams' : 'cursor');
+
 /**
  * @param streams the streams to read, from the protocol's catalog
  * @param states each stream's raw state blob from the protocol's state input (validated here)
@@ -57,13 +62,13 @@ interface SyncContext {
 export async function* readStreams(config: Config, streams: readonly ConfiguredStream[], states: ReadonlyMap<string, unknown>, options: ReadOptions = {}): AsyncGenerator<ReadEvent> {
   const queue = new OutputQueue(QUEUE_CAPACITY);
   const log: Logger = (level, message) => queue.pushNow({ type: 'log', level, message });
-  const cdcSettings = cdcSettingsOf(config, options.cdcColumns ?? AIRBYTE_CDC_COLUMNS);
-  const plans = planStreams(config, streams, states, log, cdcSettings !== undefined);
+  const plans = planStreams(config, streams, states, log);
   const dynamodb = createDynamoDBClient(config);
   const interrupt = options.interrupt ?? new AbortController().signal;
   const output = outputSettings(config);
   const scanSettings: ScanSettings = { consistentRead: config.consistent_read ?? false, pageSize: config.page_size };
-  const needsStreams = cdcSettings !== undefined && plans.some((p) => p.configured.syncMode === 'incremental');
+  const needsStreams = plans.some((p) => p.fromStream);
+  const cdcSettings = cdcSettingsOf(config, options.cdcColumns ?? AIRBYTE_CDC_COLUMNS);
   const cdc = needsStreams ? { dynamodb, streams: createStreamsClient(config), scanSettings, settings: cdcSettings } : undefined;
   const sync: SyncContext = { config, queue, log, interrupt, permits: new Semaphore(output.readConcurrency), output, dynamodb, scanSettings, cdc };
 
@@ -90,7 +95,7 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
 }
 
 async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'complete' | 'interrupted' | 'failed'> {
-  const { name, syncMode, cursorField } = plan.configured;
+  const { name, cursorField } = plan.configured;
   const output = new StreamOutput(name, sync.queue, sync.output);
   const ctx: SourceContext = output.sourceContext({ permits: sync.permits, interrupt: sync.interrupt, log: sync.log, settings: sync.output });
   await sync.queue.push([{ type: 'status', stream: name, status: 'STARTED' }]);
@@ -100,7 +105,7 @@ async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'comp
     const selection = attributeSelection(sync.config, plan.configured, table);
     const segmentsForNewScan = sync.config.scan_segments ?? autoSegments(table.TableSizeBytes);
     const outcome =
-      sync.cdc !== undefined && syncMode === 'incremental'
+      plan.fromStream && sync.cdc !== undefined
         ? await readCdcStream(ctx, sync.cdc, sync.cdc.settings, { stream: name, table, state: plan.state, segmentsForNewScan, ...selection })
         : await readScanStream(ctx, sync.dynamodb, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
     await output.finish(outcome === 'complete' ? 'COMPLETE' : 'INCOMPLETE');
@@ -129,7 +134,7 @@ function attributeSelection(config: Config, stream: ConfiguredStream, table: Tab
     if (!omit.has(name)) continue;
     const role = keyNames.includes(name) ? 'a key attribute' : 'the replication key (cursor)';
     const by = excluded.has(name) ? 'excluded_attributes excludes' : 'the catalog deselects';
-    throw configError(`Stream ${stream.name}: ${by} ${name}, which is ${role} and cannot be left out.`, { stream: stream.name });
+    throw configError(`${by} ${name}, which is ${role} and cannot be left out; select it (or remove it from excluded_attributes).`, { stream: stream.name });
   }
   const out: { omit?: ReadonlySet<string>; project?: readonly string[] } = {};
   if (omit.size > 0) out.omit = omit;
@@ -143,7 +148,7 @@ function internalMessage(error: ConnectorError): string {
 }
 
 /** Validates the streams against the config's table filters and parses each stream's state; throws config_error. */
-function planStreams(config: Config, streams: readonly ConfiguredStream[], states: ReadonlyMap<string, unknown>, log: Logger, streamsMode: boolean): StreamPlan[] {
+function planStreams(config: Config, streams: readonly ConfiguredStream[], states: ReadonlyMap<string, unknown>, log: Logger): StreamPlan[] {
   const included = makeTableFilter({ include: config.include_tables, exclude: config.exclude_tables });
   const seen = new Set<string>();
   return streams.map((stream) => {
@@ -152,11 +157,12 @@ function planStreams(config: Config, streams: readonly ConfiguredStream[], state
     if (!included(stream.name)) {
       throw configError(`Stream ${stream.name} is not one of this source's streams: the table filters of the config exclude it. Run discover again and update the catalog.`, { stream: stream.name });
     }
+    const fromStream = stream.syncMode === 'incremental' && (stream.incrementalBy ?? configIncrementalBy(config)) === 'dynamodb_streams';
     const raw = states.get(stream.name);
     let state = raw === undefined ? emptyState(stream.syncMode) : parseStreamState(stream.name, raw, stream.syncMode);
-    if (stream.syncMode === 'incremental' && (streamsMode ? state.cursor !== null : state.cdc !== null)) {
+    if (stream.syncMode === 'incremental' && (fromStream ? state.cursor !== null : state.cdc !== null)) {
       throw configError(
-        `The state of stream ${stream.name} was written in ${streamsMode ? 'scan' : 'DynamoDB Streams'} replication mode, but the config now uses ${streamsMode ? 'DynamoDB Streams' : 'scan'} mode. Reset the stream, then sync again.`,
+        `The state of stream ${stream.name} was written by incremental syncs ${fromStream ? 'by a cursor' : 'from DynamoDB Streams'}, but this sync reads it ${fromStream ? 'from DynamoDB Streams' : 'by a cursor'}. Reset the stream, then sync again.`,
         { stream: stream.name },
       );
     }
@@ -164,14 +170,15 @@ function planStreams(config: Config, streams: readonly ConfiguredStream[], state
       log('WARN', `Stream ${stream.name}: the cursor field changed from ${state.cursor.field} to ${stream.cursorField}; every item is read again.`);
       state = emptyState(stream.syncMode);
     }
-    return { configured: stream, state };
+    return { configured: stream, state, fromStream };
   });
 }
 
-function cdcSettingsOf(config: Config, columns: CdcColumns): CdcSettings | undefined {
-  const replication = config.replication;
-  if (replication?.mode !== 'dynamodb_streams') return undefined;
-  return { onDataLoss: replication.on_data_loss ?? 'fail', maxStreamReadMs: (replication.max_stream_read_seconds ?? 300) * 1000, columns };
+/** The DynamoDB Streams settings of the config, or their defaults when the config is in another mode (a Singer
+ *  catalog can ask for LOG_BASED per stream). */
+function cdcSettingsOf(config: Config, columns: CdcColumns): CdcSettings {
+  const replication = config.replication?.mode === 'dynamodb_streams' ? config.replication : undefined;
+  return { onDataLoss: replication?.on_data_loss ?? 'fail', maxStreamReadMs: (replication?.max_stream_read_seconds ?? 300) * 1000, columns };
 }
 
 function outputSettings(config: Config): OutputSettings {

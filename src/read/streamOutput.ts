@@ -7,7 +7,7 @@ import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { StreamState } from '../state/streamState.js';
 import type { Semaphore } from '../util/concurrency.js';
 import { CheckpointClock } from './checkpointClock.js';
-import type { OutputQueue } from './outputQueue.js';
+import type { OutputQueue } from '../util/outputQueue.js';
 
 export interface OutputSettings {
   checkpointRecords: number;

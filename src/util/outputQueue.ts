@@ -4,8 +4,8 @@
 // which is how a slow stdout slows the scan down instead of growing memory.
 import type { ReadEvent } from '../pipeline/events.js';
 
-export class OutputQueue {
-  private readonly chunks: ReadEvent[][] = [];
+export class OutputQueue<T = ReadEvent> {
+  private readonly chunks: T[][] = [];
   private queuedEvents = 0;
   private readonly spaceWaiters: Array<() => void> = [];
   private dataWaiter: (() => void) | undefined;
@@ -14,7 +14,7 @@ export class OutputQueue {
   /** @param capacity events held before producers are asked to wait */
   constructor(private readonly capacity: number) {}
 
-  push(chunk: ReadEvent[]): Promise<void> {
+  push(chunk: T[]): Promise<void> {
     if (this.closed) throw new Error('push after close');
     if (chunk.length === 0) return Promise.resolve();
     this.chunks.push(chunk);
@@ -25,7 +25,7 @@ export class OutputQueue {
   }
 
   /** For logs from anywhere (retry warnings): enqueued without waiting, so logging never blocks a request. */
-  pushNow(event: ReadEvent): void {
+  pushNow(event: T): void {
     if (this.closed) return;
     this.chunks.push([event]);
     this.queuedEvents += 1;
@@ -37,7 +37,7 @@ export class OutputQueue {
     this.wakeConsumer();
   }
 
-  async *drain(): AsyncGenerator<ReadEvent> {
+  async *drain(): AsyncGenerator<T> {
     for (;;) {
       const chunk = this.chunks.shift();
       if (chunk) {

@@ -1,0 +1,44 @@
+// Discovered tables → Airbyte streams. Scan mode: incremental by a cursor the user picks. DynamoDB Streams mode:
+// incremental from the table's stream with the CDC metadata columns, or full refresh only without a usable stream.
+import type { Config } from '../../config/validate.js';
+import type { DiscoveredTable } from '../../discovery/discover.js';
+import type { Logger } from '../../log.js';
+import { cdcColumnsSchema, type CdcColumns } from '../../pipeline/cdcColumns.js';
+import type { AirbyteStream } from './messages.js';
+
+export function airbyteStreamsOf(tables: readonly DiscoveredTable[], config: Config, columns: CdcColumns, log: Logger): AirbyteStream[] {
+  const streamsMode = config.replication?.mode === 'dynamodb_streams';
+  return tables.map((table) => {
+    if (!streamsMode) return scanModeStream(table);
+    if (table.streamProblem !== undefined) log('WARN', `Stream ${table.name} offers full refresh only in DynamoDB Streams mode: ${table.streamProblem}.`);
+    return streamsModeStream(table, columns);
+  });
+}
+
+function baseStream(table: DiscoveredTable): AirbyteStream {
+  return {
+    name: table.name,
+    json_schema: table.schema,
+    supported_sync_modes: ['full_refresh'],
+    source_defined_primary_key: table.keyNames.map((k) => [k]),
+    is_resumable: true,
+  };
+}
+
+/** Incremental by a cursor the user picks (any top-level attribute of strings or numbers). */
+function scanModeStream(table: DiscoveredTable): AirbyteStream {
+  return { ...baseStream(table), supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: false };
+}
+
+function streamsModeStream(table: DiscoveredTable, columns: CdcColumns): AirbyteStream {
+  const stream = baseStream(table);
+  if (table.streamProblem !== undefined) return stream;
+  const schema = stream.json_schema as { properties: Record<string, unknown> };
+  return {
+    ...stream,
+    json_schema: { ...stream.json_schema, properties: { ...schema.properties, ...cdcColumnsSchema(columns) } } as AirbyteStream['json_schema'],
+    supported_sync_modes: ['full_refresh', 'incremental'],
+    source_defined_cursor: true,
+    default_cursor_field: [columns.cursor],
+  };
+}

@@ -1,0 +1,56 @@
+// The Singer adapter of the read pipeline: SCHEMA before a stream's first record, RECORD with time_extracted, and a
+// STATE holding every stream's bookmark after each checkpoint. Logs, estimates and stream status become stderr
+// lines; a stream's error becomes a CRITICAL line (and a non-zero exit), while the other streams go on.
+import type { ReadEvent } from '../../pipeline/events.js';
+import { stateToJson } from '../../state/streamState.js';
+import type { JsonObject } from '../airbyte/messages.js';
+import { serializeSingerMessage, type SchemaMessage, type SingerMessage } from './messages.js';
+import { stateValue } from './state.js';
+
+/** A line for stdout (Singer messages only; `urgent` ones are flushed at once) or for stderr (logs, CRITICAL errors). */
+export type SingerOutput = { to: 'stdout'; line: string; urgent: boolean } | { to: 'stderr'; line: string; critical?: boolean };
+
+const out = (message: SingerMessage): SingerOutput => ({ to: 'stdout', line: serializeSingerMessage(message), urgent: message.type !== 'RECORD' });
+
+export async function* singerOutputs(events: AsyncIterable<ReadEvent>, schemas: ReadonlyMap<string, SchemaMessage>, inputBookmarks: ReadonlyMap<string, unknown>): AsyncGenerator<SingerOutput> {
+  // Bookmarks of streams not read in this sync are carried forward, so the state a run leaves is complete.
+  const bookmarks = new Map<string, JsonObject>();
+  for (const [stream, state] of inputBookmarks) bookmarks.set(stream, state as JsonObject);
+  const schemaSent = new Set<string>();
+  let extractedAtMs = -1;
+  let extractedAt = '';
+  for await (const event of events) {
+    switch (event.type) {
+      case 'status': {
+        if (event.status === 'STARTED' && !schemaSent.has(event.stream)) {
+          const schema = schemas.get(event.stream);
+          schemaSent.add(event.stream);
+          if (schema !== undefined) yield out(schema);
+        }
+        yield { to: 'stderr', line: `INFO Stream ${event.stream}: ${event.status}` };
+        break;
+      }
+      case 'record':
+        // Records of one page share their extraction time: format it once per page, not per record.
+        if (event.emittedAt !== extractedAtMs) {
+          extractedAtMs = event.emittedAt;
+          extractedAt = new Date(extractedAtMs).toISOString();
+        }
+        yield out({ type: 'RECORD', stream: event.stream, record: event.data, time_extracted: extractedAt });
+        break;
+      case 'checkpoint':
+        bookmarks.set(event.stream, stateToJson(event.state));
+        yield out({ type: 'STATE', value: stateValue(bookmarks) });
+        break;
+      case 'estimate':
+        yield { to: 'stderr', line: `INFO Stream ${event.stream}: about ${event.rows} items, ${event.bytes} bytes (DescribeTable)` };
+        break;
+      case 'log':
+        yield { to: 'stderr', line: `${event.level} ${event.message}` };
+        break;
+      case 'error':
+        yield { to: 'stderr', line: `CRITICAL ${event.message}`, critical: true };
+        break;
+    }
+  }
+}
