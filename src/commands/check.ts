@@ -1,12 +1,15 @@
 // check: validate the config (every problem at once), then list tables, describe each included table and read one
-// item from it. Exactly one CONNECTION_STATUS; a failure names the table and the permission or field at fault.
+// item from it; in DynamoDB Streams mode also describe its stream and read one record from it. Exactly one
+// CONNECTION_STATUS; a failure names the table and the permission or field at fault.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { createDynamoDBClient } from '../aws/clients.js';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
 import { toConnectorError } from '../aws/errors.js';
 import { withRetry } from '../aws/retry.js';
 import { configProblems, parseConfig } from '../config/validate.js';
 import { listIncludedTables } from '../discovery/discover.js';
 import { streamProblem } from '../streams/changeReader.js';
+import { streamAccessProblem } from '../streams/streamAccess.js';
 import { describeTable, type CallContext } from '../discovery/tables.js';
 import type { Logger } from '../log.js';
 import { connectionStatusMessage, logMessage } from '../protocol/airbyte/build.js';
@@ -30,6 +33,7 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
   const log: Logger = (level, message) => logs.push(logMessage(level, message));
   const client = createDynamoDBClient(config);
   const ctx: CallContext = { client, log, maxRetries: Math.min(config.max_retries ?? CHECK_MAX_RETRIES, CHECK_MAX_RETRIES) };
+  let streams: DynamoDBStreamsClient | undefined;
   try {
     const tables = await listIncludedTables(ctx, config);
     if (tables.length === 0) {
@@ -37,8 +41,9 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
       yield connectionStatusMessage('FAILED', 'No table in this account and region matches include_tables/exclude_tables.');
       return;
     }
-    const streamsMode = config.replication?.mode === 'dynamodb_streams';
-    const failures = (await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, table, streamsMode))).filter(
+    streams = config.replication?.mode === 'dynamodb_streams' ? createStreamsClient(config) : undefined;
+    const streamsClient = streams;
+    const failures = (await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, table, streamsClient))).filter(
       (f): f is string => f !== undefined,
     );
     yield* logs;
@@ -54,16 +59,19 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
     yield connectionStatusMessage('FAILED', toConnectorError(err, 'dynamodb:ListTables', 'the account').message);
   } finally {
     client.destroy();
+    streams?.destroy();
   }
 }
 
 /** Returns why the table cannot be read, or undefined when it can. */
-async function checkTable(ctx: CallContext, table: string, streamsMode: boolean): Promise<string | undefined> {
+/** In DynamoDB Streams mode (`streams` given) the table's stream must have full rows and be readable too. */
+async function checkTable(ctx: CallContext, table: string, streams: DynamoDBStreamsClient | undefined): Promise<string | undefined> {
+  let streamArn: string | undefined;
   try {
     const description = await describeTable(ctx, table);
-    // DynamoDB Streams mode needs a stream with full rows on every included table.
-    const problem = streamsMode ? streamProblem(description) : undefined;
+    const problem = streams !== undefined ? streamProblem(description) : undefined;
     if (problem !== undefined) return problem;
+    streamArn = description.LatestStreamArn;
   } catch (err) {
     return `table ${table}: ${toConnectorError(err, 'dynamodb:DescribeTable', `table ${table}`).message}`;
   }
@@ -76,5 +84,6 @@ async function checkTable(ctx: CallContext, table: string, streamsMode: boolean)
   } catch (err) {
     return `table ${table}: ${toConnectorError(err, 'dynamodb:Scan', `table ${table}`).message}`;
   }
-  return undefined;
+  if (streams === undefined || streamArn === undefined) return undefined;
+  return streamAccessProblem({ streams, log: ctx.log, maxRetries: ctx.maxRetries }, table, streamArn);
 }

@@ -20,6 +20,11 @@ export interface SourceContext {
    * again: that is how a slow destination slows the source down.
    */
   emit(records: readonly string[], position: () => StreamState, when?: CheckpointWhen): Promise<void>;
+  /**
+   * Optional: replaces the stream's size estimate (ESTIMATE) with what the source has learned while reading, e.g.
+   * the changes a DynamoDB stream held. Without it the orchestrator's estimate from DescribeTable stands.
+   */
+  estimate?(rows: number, bytes: number): Promise<void>;
   log: Logger;
   /** Aborted on SIGTERM/SIGINT: stop after the page in hand. */
   interrupt: AbortSignal;

@@ -31,6 +31,7 @@ export class StreamOutput {
   sourceContext(shared: { permits: Semaphore; interrupt: AbortSignal; log: (level: LogLevel, message: string) => void; settings: OutputSettings }): SourceContext {
     return {
       emit: (records, position, when = 'if-due') => this.emit(records, position, when),
+      estimate: (rows, bytes) => this.queue.push([{ type: 'estimate', stream: this.stream, rows, bytes }]),
       log: shared.log,
       interrupt: shared.interrupt,
       permits: shared.permits,

@@ -17,7 +17,8 @@
 //     "stream_arn": "arn:…/stream/…",                  // the stream this state belongs to
 //     "generation": 0,                                 // snapshot generation; a re-snapshot increments it
 //     "snapshot_done": false,                          // the snapshot (in "scan") is finished
-//     "shards": { "shardId-…": { "parent": null | "shardId-…", "last_sequence": null | "…", "finished": false } }
+//     "shards": { "shardId-…": { "parent": null | "shardId-…", "last_sequence": null | "…", "finished": false,
+//                                "empty_pages": 3 } }   // optional: empty pages already read past last_sequence
 //   }
 // }
 import { isWireKey, type WireKey } from '../convert/keyCodec.js';
@@ -52,6 +53,13 @@ export interface ShardState {
   last_sequence: string | null;
   /** Read to its end (a closed shard); its children may be read. */
   finished: boolean;
+  /**
+   * Consecutive empty GetRecords pages already read past last_sequence (absent when none). An open shard can
+   * answer empty pages in the middle of its life; iterators expire after 15 minutes, so the durable resume point
+   * stays the sequence number, and this count lets the next sync replay those pages without counting them as a
+   * sign of being caught up: every sync that stops on empty pages goes further than the one before.
+   */
+  empty_pages?: number;
 }
 
 export interface CdcState {
@@ -138,7 +146,8 @@ function parseCdc(value: unknown, fail: (what: string) => Error): CdcState {
       typeof sh === 'object' &&
       (sh.parent === null || typeof sh.parent === 'string') &&
       (sh.last_sequence === null || (typeof sh.last_sequence === 'string' && /^\d+$/.test(sh.last_sequence))) &&
-      typeof sh.finished === 'boolean';
+      typeof sh.finished === 'boolean' &&
+      (sh.empty_pages === undefined || (Number.isInteger(sh.empty_pages) && (sh.empty_pages as number) >= 0));
     if (!ok) throw fail(`has an invalid entry for shard ${id}`);
   }
   return { stream_arn: v.stream_arn, generation: v.generation as number, snapshot_done: v.snapshot_done, shards: shards as Record<string, ShardState> };

@@ -1,6 +1,16 @@
 // Reads the changes of one table's DynamoDB stream after its snapshot: shards in parent-before-child rounds, each
-// from the last sequence number emitted. A sync is bounded: closed shards to their end, open shards until they are
-// caught up or the time limit passes.
+// from the last sequence number emitted. A sync is bounded by its own start: closed shards are read to their end,
+// open shards up to the first change made after the sync began (syncBoundary.ts), or until they are caught up.
+// max_stream_read_seconds is only a safety net.
+//
+// Empty pages. An open shard can answer empty pages in the middle of its life while its iterator moves on, so
+// empty pages are only taken as "caught up" when nothing says otherwise: never while the LATEST probe knows of a
+// change after the start that has not been reached yet (there are records ahead), and never for pages a previous
+// sync already read empty. Shard iterators expire after 15 minutes, so a stored iterator would rarely survive
+// until the next sync; sequence numbers are durable. The resume point therefore stays last_sequence, and the
+// shard state counts the empty pages read past it (empty_pages): the next sync replays those pages without pause
+// and without counting them, then allows EMPTY_PAGES_WHEN_CAUGHT_UP fresh ones. Every sync that stops on empty
+// pages thus reads further than the one before, and the count is dropped as soon as a record is emitted.
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { awsErrorName } from '../aws/errors.js';
@@ -13,9 +23,11 @@ import { mapConcurrent } from '../util/concurrency.js';
 import { changeToJson } from './changeRecord.js';
 import { reconcileShards, readyShards } from './shardTree.js';
 import { listShards, shardIterator, type StreamsContext } from './streamApi.js';
+import { recordsBeforeBoundary, START_MARGIN_MS } from './syncBoundary.js';
+import { TipProbe } from './tipProbe.js';
 
-/** Consecutive empty GetRecords pages after which an open shard counts as caught up (open shards can return
- *  empty pages mid-life, so one is not proof). */
+/** Fresh consecutive empty GetRecords pages (beyond those a previous sync read) after which an open shard with no
+ *  known change ahead counts as caught up. */
 const EMPTY_PAGES_WHEN_CAUGHT_UP = 3;
 const EMPTY_PAGE_PAUSE_MS = 200;
 /** GetRecords returns at most 1000 records per call. */
@@ -54,7 +66,8 @@ export type ChangeOutcome = 'complete' | 'interrupted';
 export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsClient, plan: ChangePlan): Promise<ChangeOutcome> {
   const { stream, tableName, streamArn } = plan;
   const sctx: StreamsContext = { streams, log: ctx.log, maxRetries: ctx.maxRetries };
-  const deadline = Date.now() + plan.maxStreamReadMs;
+  const startedAt = Date.now();
+  const deadline = startedAt + plan.maxStreamReadMs;
   const listing = await listShards(sctx, streamArn);
   if (listing.status === 'DISABLED' || listing.status === 'DISABLING') {
     throw configError(`The DynamoDB stream of table ${tableName} is disabled. Enable it again (${enableStreamCommand(tableName)}) and reset the stream ${stream}.`, { stream });
@@ -66,14 +79,17 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
   }
   const shards = reconciled.shards;
   const attempted = new Set<string>();
-  // Only open shards stop at "caught up": a closed shard can return empty pages before its end, and its children
-  // wait for it, so it is read until DynamoDB ends it (or the time limit).
+  // Only open shards stop at the sync's start or at "caught up": a closed shard holds a bounded set of changes,
+  // its children wait for it, so it is read until DynamoDB ends it (or the time limit).
   const closedShards = new Set(listing.shards.filter((s) => s.closed).map((s) => s.id));
   // The first failing shard stops its siblings, and the error goes up only once they have stopped: a reader left
   // running would keep emitting records and STATEs of this generation after a re-snapshot started.
   const stop = new AbortController();
   let failure: unknown;
   const position = (): StreamState => ({ ...plan.state, cdc: { ...cdc, snapshot_done: true, shards: structuredClone(shards) } });
+  /** Changes read this sync, per shard: the ESTIMATE of the change part. */
+  const seen = new Map<string, { rows: number; bytes: number }>();
+  const stoppedAtStart: string[] = [];
 
   const iteratorFor = async (shardId: string, after: string | null) => {
     try {
@@ -89,8 +105,15 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
 
   const readShard = async (shardId: string) => {
     const shard = shards[shardId]!;
+    const open = !closedShards.has(shardId);
+    const probe = open ? await TipProbe.start({ ...sctx, permits: ctx.permits }, streamArn, shardId) : undefined;
+    const boundary = { cutoffMs: startedAt + START_MARGIN_MS, firstSequenceAfterStart: () => probe?.firstSequenceAfterStart() };
+    const count = { rows: 0, bytes: 0 };
+    seen.set(shardId, count);
     let iterator = await iteratorFor(shardId, shard.last_sequence);
-    let emptyPages = 0;
+    // Empty pages past last_sequence: those a previous sync already read, and those read since (replays included).
+    let knownEmpty = shard.empty_pages ?? 0;
+    let emptyRun = 0;
     while (iterator !== undefined) {
       if (stop.signal.aborted || ctx.interrupt.aborted || Date.now() > deadline) return;
       let page;
@@ -107,21 +130,51 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
         if (awsErrorName(err) === 'ExpiredIteratorException') {
           ctx.log('INFO', `Shard iterator of ${shardId} expired; getting a new one after sequence ${shard.last_sequence ?? '(start)'}.`);
           iterator = await iteratorFor(shardId, shard.last_sequence);
+          // The new iterator starts at last_sequence again: the empty pages read so far are replayed, not fresh.
+          knownEmpty = Math.max(knownEmpty, emptyRun);
+          emptyRun = 0;
           continue;
         }
         if (awsErrorName(err) === 'TrimmedDataAccessException') throw new DataLossError(`shard ${shardId} was trimmed past the last change read`);
         throw err;
       }
       const changes = page.Records ?? [];
-      const records = changes.map((record) => changeToJson(record, cdc.generation, plan.columns, plan.omit));
-      for (const record of changes) shard.last_sequence = record.dynamodb?.SequenceNumber ?? shard.last_sequence;
+      // Records of an open shard made after the sync began are left, with the position before them, for the next sync.
+      const kept = open ? recordsBeforeBoundary(changes, boundary) : changes.length;
+      const records = changes.slice(0, kept).map((record) => changeToJson(record, cdc.generation, plan.columns, plan.omit));
+      for (const record of changes.slice(0, kept)) shard.last_sequence = record.dynamodb?.SequenceNumber ?? shard.last_sequence;
+      if (kept > 0) {
+        knownEmpty = 0;
+        emptyRun = 0;
+        delete shard.empty_pages;
+        count.rows += kept;
+        for (const text of records) count.bytes += text.length;
+      }
+      if (kept < changes.length) {
+        stoppedAtStart.push(shardId);
+        if (records.length > 0) await ctx.emit(records, position, 'if-due');
+        return;
+      }
       iterator = page.NextShardIterator;
-      if (iterator === undefined) shard.finished = true; // a closed shard read to its end
+      if (iterator === undefined) {
+        shard.finished = true; // a closed shard read to its end
+        delete shard.empty_pages;
+      } else if (changes.length === 0) {
+        emptyRun++;
+        if (emptyRun > knownEmpty) shard.empty_pages = emptyRun;
+      }
       // A finished shard is checkpointed at once: its children may be read from now on.
       if (records.length > 0 || shard.finished) await ctx.emit(records, position, shard.finished ? 'now' : 'if-due');
-      if (records.length > 0) emptyPages = 0;
-      else if (++emptyPages >= EMPTY_PAGES_WHEN_CAUGHT_UP && !closedShards.has(shardId)) return; // an open shard that is caught up
-      else if (iterator !== undefined) await sleep(EMPTY_PAGE_PAUSE_MS);
+      if (iterator === undefined || changes.length > 0) {
+        await probe?.poll();
+        continue;
+      }
+      const fresh = emptyRun - knownEmpty;
+      if (fresh <= 0) continue; // a page a previous sync already read empty: go on at once
+      await probe?.poll();
+      const changeAhead = probe?.firstSequenceAfterStart() !== undefined;
+      if (open && !changeAhead && fresh >= EMPTY_PAGES_WHEN_CAUGHT_UP) return; // an open shard that is caught up
+      await sleep(EMPTY_PAGE_PAUSE_MS);
     }
   };
 
@@ -140,6 +193,14 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
     if (failure !== undefined) throw failure;
   }
   await ctx.emit([], position, 'now');
-  if (Date.now() > deadline) ctx.log('INFO', `Stream ${stream}: stopped reading changes at the time limit; the next sync continues from here.`);
+  const perShard = [...seen].filter(([, c]) => c.rows > 0);
+  const rows = perShard.reduce((sum, [, c]) => sum + c.rows, 0);
+  if (rows > 0) {
+    await ctx.estimate?.(rows, perShard.reduce((sum, [, c]) => sum + c.bytes, 0));
+    ctx.log('INFO', `Stream ${stream}: ${rows} changes read (${perShard.map(([id, c]) => `${id}: ${c.rows}`).join(', ')}).`);
+  }
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  if (Date.now() > deadline) ctx.log('INFO', `Stream ${stream}: stopped reading changes at the time limit after ${seconds} s; the next sync continues from here.`);
+  else if (stoppedAtStart.length > 0) ctx.log('INFO', `Stream ${stream}: read every change made before the sync began in ${seconds} s; later changes are left for the next sync.`);
   return ctx.interrupt.aborted ? 'interrupted' : 'complete';
 }

@@ -50,12 +50,18 @@ export async function listShards(ctx: StreamsContext, streamArn: string): Promis
 }
 
 export async function shardIterator(ctx: StreamsContext, streamArn: string, shardId: string, afterSequence: string | null): Promise<string | undefined> {
-  const type: ShardIteratorType = afterSequence === null ? 'TRIM_HORIZON' : 'AFTER_SEQUENCE_NUMBER';
+  return afterSequence === null ? shardIteratorOfType(ctx, streamArn, shardId, 'TRIM_HORIZON') : shardIteratorOfType(ctx, streamArn, shardId, 'AFTER_SEQUENCE_NUMBER', afterSequence);
+}
+
+export async function shardIteratorOfType(
+  ctx: StreamsContext,
+  streamArn: string,
+  shardId: string,
+  type: ShardIteratorType,
+  sequence?: string,
+): Promise<string | undefined> {
   const out = await withRetry(
-    () =>
-      ctx.streams.send(
-        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(afterSequence !== null ? { SequenceNumber: afterSequence } : {}) }),
-      ),
+    () => ctx.streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(sequence !== undefined ? { SequenceNumber: sequence } : {}) })),
     { what: `GetShardIterator of ${shardId}`, log: ctx.log, maxRetries: ctx.maxRetries },
   );
   return out.ShardIterator;

@@ -344,7 +344,12 @@ describe('snapshot, then the stream: changes before, during and after the first 
     expect(state).toBeDefined();
     const again = await syncOk(table, PK, { state, cursorField: ['_ab_cdc_cursor'] });
     expect(again.records).toEqual([]);
-    expect(again.streamState.cdc).toEqual((state![0] as any).state.stream.stream_state.cdc);
+    // The position is unchanged; only the count of empty pages read past it may grow (see changeReader.ts).
+    const withoutEmptyPages = (cdc: any) => ({
+      ...cdc,
+      shards: Object.fromEntries(Object.entries(cdc.shards).map(([id, s]: [string, any]) => [id, { parent: s.parent, last_sequence: s.last_sequence, finished: s.finished }])),
+    });
+    expect(withoutEmptyPages(again.streamState.cdc)).toEqual(withoutEmptyPages((state![0] as any).state.stream.stream_state.cdc));
     state = again.lastState;
   });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AIRBYTE_CDC_COLUMNS } from '../../src/pipeline/cdcColumns.js';
 import { cdcCursor, changeToJson, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
 import { itemToJson } from '../../src/convert/attributeValue.js';
+import { recordsBeforeBoundary, START_MARGIN_MS } from '../../src/streams/syncBoundary.js';
 
 const AT = new Date('2026-03-04T05:06:00Z');
 const BIG = '12345678901234567890123456789012345678';
@@ -109,5 +110,28 @@ describe('cursor order is string order', () => {
   it('the cursor of a change is the one cdcCursor builds', () => {
     const json = changeToJson(record('INSERT', { Keys: { pk: { S: 'a' } }, NewImage: { pk: { S: 'a' } }, SequenceNumber: '42' }), 1, AIRBYTE_CDC_COLUMNS);
     expect(JSON.parse(json)._ab_cdc_cursor).toBe(`000001-1-${'42'.padStart(40, '0')}`);
+  });
+});
+
+describe('recordsBeforeBoundary: where a bounded sync stops in a page of an open shard', () => {
+  // The sync began at 12:00:30; DynamoDB Local stamps changes rounded down to the minute, AWS to the second.
+  const started = Date.parse('2026-03-04T12:00:30Z');
+  const change = (at: string, sequence: string): _Record => ({ eventName: 'INSERT', dynamodb: { ApproximateCreationDateTime: new Date(at), SequenceNumber: sequence } }) as _Record;
+  const boundary = (first?: bigint) => ({ cutoffMs: started + START_MARGIN_MS, firstSequenceAfterStart: () => first });
+
+  it('keeps every change stamped before the start, even one rounded down to the minute it was made in', () => {
+    const page = [change('2026-03-04T11:59:00Z', '1'), change('2026-03-04T12:00:00Z', '2'), change('2026-03-04T12:00:00Z', '3')];
+    expect(recordsBeforeBoundary(page, boundary())).toBe(3);
+  });
+
+  it('stops at the first change stamped after the start plus the margin, leaving it and what follows', () => {
+    const page = [change('2026-03-04T12:00:00Z', '1'), change('2026-03-04T12:00:34Z', '2'), change('2026-03-04T12:01:00Z', '3'), change('2026-03-04T12:00:00Z', '4')];
+    expect(recordsBeforeBoundary(page, boundary())).toBe(2);
+  });
+
+  it('stops at the first change a LATEST iterator taken at the start saw, though its rounded time says nothing yet', () => {
+    const page = [change('2026-03-04T12:00:00Z', '00000000000000000009'), change('2026-03-04T12:00:00Z', '00000000000000000010'), change('2026-03-04T12:00:00Z', '00000000000000000011')];
+    expect(recordsBeforeBoundary(page, boundary(10n))).toBe(1);
+    expect(recordsBeforeBoundary(page, boundary(12n))).toBe(3);
   });
 });

@@ -60,6 +60,10 @@ describe('parseStreamState', () => {
     expect(parseStreamState('orders', cdcState, 'incremental')).toEqual(cdcState);
     const bad = { ...cdcState, cdc: { ...cdcState.cdc, shards: { 'shardId-1': { parent: null, last_sequence: 'x', finished: false } } } };
     expect(configErrorOf(() => parseStreamState('orders', bad, 'incremental')).message).toMatch(/shard shardId-1/);
+    const counted = { ...cdcState, cdc: { ...cdcState.cdc, shards: { 'shardId-1': { parent: null, last_sequence: '000123', finished: false, empty_pages: 6 } } } };
+    expect(parseStreamState('orders', counted, 'incremental')).toEqual(counted);
+    const negative = { ...cdcState, cdc: { ...cdcState.cdc, shards: { 'shardId-1': { parent: null, last_sequence: '000123', finished: false, empty_pages: -1 } } } };
+    expect(configErrorOf(() => parseStreamState('orders', negative, 'incremental')).message).toMatch(/shard shardId-1/);
   });
 
   it.each([
