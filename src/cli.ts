@@ -24,13 +24,16 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const argv = hideBin(process.argv);
 const airbyte = argv.length === 0 || AIRBYTE_COMMANDS.has(argv[0]!) || argv[0] === '--help' || argv[0] === '--version';
 
+// Live progress bars only for a person at a terminal; hosts read stderr as logs.
+const env = { interrupt: interrupt.signal, progressTerminal: process.stderr.isTTY ? process.stderr : undefined };
+
 const run = (args: CommandArgs) =>
-  runCommand(args, process.stdout, interrupt.signal).then((code) => {
+  runCommand(args, process.stdout, env).then((code) => {
     process.exitCode = code;
   });
 
 const runSinger = (args: SingerArgs) =>
-  runSingerCommand(args, process.stdout, process.stderr, interrupt.signal).then((code) => {
+  runSingerCommand(args, process.stdout, process.stderr, env).then((code) => {
     process.exitCode = code;
   });
 

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { toErrorTrace } from './commands/guard.js';
 import { criticalLine, singerAbout, singerDiscover, singerSync } from './commands/singer.js';
 import { configError } from './errors/ConnectorError.js';
-import { check, discover, read, spec } from './index.js';
+import { check, discover, read, spec, type ReadOptions } from './index.js';
 import type { Message } from './protocol/airbyte/messages.js';
 import { serializeMessage } from './protocol/airbyte/serialize.js';
 import type { SingerOutput } from './protocol/singer/fromEvents.js';
@@ -23,7 +23,13 @@ export type SingerArgs =
   | { command: 'discover'; config: string }
   | { command: 'sync'; config: string; catalog: string; state?: string | undefined };
 
-export async function runCommand(args: CommandArgs, out: Writable, interrupt: AbortSignal): Promise<number> {
+/** Where a run's side output goes: a terminal for live progress bars, when stderr is one. */
+export interface RunEnvironment {
+  interrupt: AbortSignal;
+  progressTerminal?: Writable | undefined;
+}
+
+export async function runCommand(args: CommandArgs, out: Writable, env: RunEnvironment): Promise<number> {
   const writer = new LineWriter(out);
   let failed = false;
   const write = (message: Message) => {
@@ -31,7 +37,7 @@ export async function runCommand(args: CommandArgs, out: Writable, interrupt: Ab
     return writer.write(serializeMessage(message), message.type !== 'RECORD');
   };
   try {
-    for await (const message of await messagesFor(args, interrupt)) await write(message);
+    for await (const message of await messagesFor(args, env)) await write(message);
   } catch (err) {
     await write(toErrorTrace(err));
   }
@@ -39,7 +45,7 @@ export async function runCommand(args: CommandArgs, out: Writable, interrupt: Ab
   return failed ? 1 : 0;
 }
 
-export async function runSingerCommand(args: SingerArgs, out: Writable, err: Writable, interrupt: AbortSignal): Promise<number> {
+export async function runSingerCommand(args: SingerArgs, out: Writable, err: Writable, env: RunEnvironment): Promise<number> {
   const writer = new LineWriter(out);
   let failed = false;
   const emit = async (output: SingerOutput) => {
@@ -50,7 +56,7 @@ export async function runSingerCommand(args: SingerArgs, out: Writable, err: Wri
     err.write(output.line + '\n');
   };
   try {
-    for await (const output of await singerOutputsFor(args, interrupt)) await emit(output);
+    for await (const output of await singerOutputsFor(args, env)) await emit(output);
   } catch (error) {
     await emit(criticalLine(error));
   }
@@ -58,7 +64,7 @@ export async function runSingerCommand(args: SingerArgs, out: Writable, err: Wri
   return failed ? 1 : 0;
 }
 
-async function messagesFor(args: CommandArgs, interrupt: AbortSignal): Promise<AsyncIterable<Message>> {
+async function messagesFor(args: CommandArgs, env: RunEnvironment): Promise<AsyncIterable<Message>> {
   switch (args.command) {
     case 'spec':
       return spec();
@@ -70,12 +76,12 @@ async function messagesFor(args: CommandArgs, interrupt: AbortSignal): Promise<A
       const config = await readJsonFile(args.config, 'config');
       const catalog = await readJsonFile(args.catalog, 'catalog');
       const state = args.state === undefined ? undefined : await readJsonFile(args.state, 'state', { emptyAs: [] });
-      return read(config, catalog, state, { interrupt });
+      return read(config, catalog, state, readOptions(env));
     }
   }
 }
 
-async function singerOutputsFor(args: SingerArgs, interrupt: AbortSignal): Promise<AsyncIterable<SingerOutput>> {
+async function singerOutputsFor(args: SingerArgs, env: RunEnvironment): Promise<AsyncIterable<SingerOutput>> {
   switch (args.command) {
     case 'about':
       return singerAbout(args.format);
@@ -85,10 +91,15 @@ async function singerOutputsFor(args: SingerArgs, interrupt: AbortSignal): Promi
       const config = await readJsonFile(args.config, 'config');
       const catalog = await readJsonFile(args.catalog, 'catalog');
       const state = args.state === undefined ? undefined : await readJsonFile(args.state, 'state', { emptyAs: {} });
-      return singerSync(config, catalog, state, { interrupt });
+      return singerSync(config, catalog, state, readOptions(env));
     }
   }
 }
+
+const readOptions = (env: RunEnvironment): ReadOptions => ({
+  interrupt: env.interrupt,
+  ...(env.progressTerminal !== undefined ? { progressTerminal: env.progressTerminal } : {}),
+});
 
 /** Any extension is accepted (PyAirbyte passes .txt); an empty state file means no state. */
 async function readJsonFile(path: string, what: string, options: { emptyAs?: unknown } = {}): Promise<unknown> {

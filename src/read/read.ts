@@ -3,6 +3,7 @@
 // ordered queue of protocol-neutral events. Each stream goes STARTED → RUNNING → COMPLETE, or INCOMPLETE with an
 // error while the other streams finish.
 import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
+import type { Writable } from 'node:stream';
 import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
 import { toConnectorError } from '../aws/errors.js';
 import { excludedAttributesFor } from '../config/excludedAttributes.js';
@@ -21,6 +22,7 @@ import { mapConcurrent, Semaphore } from '../util/concurrency.js';
 import { readCdcStream, type CdcClients, type CdcSettings } from './cdcSync.js';
 import type { ConfiguredStream } from './configuredStream.js';
 import { OutputQueue } from '../util/outputQueue.js';
+import { SyncProgress } from './progress.js';
 import { StreamOutput, type OutputSettings } from './streamOutput.js';
 
 /** Events buffered between the sources and the output before sources wait: a few pages' worth. */
@@ -31,6 +33,8 @@ export interface ReadOptions {
   interrupt?: AbortSignal;
   /** Names of the CDC metadata columns (each protocol has its convention); Airbyte's by default. */
   cdcColumns?: CdcColumns;
+  /** A terminal to draw live progress bars on; without one, progress is logged about every 30 s. */
+  progressTerminal?: Writable;
 }
 
 interface StreamPlan {
@@ -50,6 +54,7 @@ interface SyncContext {
   dynamodb: DynamoDBClient;
   scanSettings: ScanSettings;
   cdc: (CdcClients & { settings: CdcSettings }) | undefined;
+  progress: SyncProgress;
 }
 
 /** Where incremental streams find changes when the catalog does not say. */
@@ -70,7 +75,8 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
   const needsStreams = plans.some((p) => p.fromStream);
   const cdcSettings = cdcSettingsOf(config, options.cdcColumns ?? AIRBYTE_CDC_COLUMNS);
   const cdc = needsStreams ? { dynamodb, streams: createStreamsClient(config), scanSettings, settings: cdcSettings } : undefined;
-  const sync: SyncContext = { config, queue, log, interrupt, permits: new Semaphore(output.readConcurrency), output, dynamodb, scanSettings, cdc };
+  const progress = new SyncProgress({ log, ...(options.progressTerminal !== undefined ? { terminal: options.progressTerminal } : {}) });
+  const sync: SyncContext = { config, queue, log, interrupt, permits: new Semaphore(output.readConcurrency), output, dynamodb, scanSettings, cdc, progress };
 
   const producer = (async () => {
     let interrupted = false;
@@ -85,6 +91,7 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
   })()
     .catch((err: unknown) => queue.pushNow({ type: 'error', failureType: 'system_error', message: `Unexpected failure: ${(err as Error)?.message ?? String(err)}` }))
     .finally(() => {
+      progress.stop();
       dynamodb.destroy();
       cdc?.streams.destroy();
       queue.close();
@@ -96,12 +103,13 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
 
 async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'complete' | 'interrupted' | 'failed'> {
   const { name, cursorField } = plan.configured;
-  const output = new StreamOutput(name, sync.queue, sync.output);
+  const output = new StreamOutput(name, sync.queue, sync.output, sync.progress);
   const ctx: SourceContext = output.sourceContext({ permits: sync.permits, interrupt: sync.interrupt, log: sync.log, settings: sync.output });
   await sync.queue.push([{ type: 'status', stream: name, status: 'STARTED' }]);
   try {
     const table: TableDescription = await describeTable({ client: sync.dynamodb, log: sync.log, maxRetries: sync.output.maxRetries }, name);
     await sync.queue.push([{ type: 'estimate', stream: name, rows: table.ItemCount ?? 0, bytes: table.TableSizeBytes ?? 0 }]);
+    sync.progress.start(name, table.ItemCount);
     const selection = attributeSelection(sync.config, plan.configured, table);
     const segmentsForNewScan = sync.config.scan_segments ?? autoSegments(table.TableSizeBytes);
     const outcome =

@@ -7,6 +7,7 @@ import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { StreamState } from '../state/streamState.js';
 import type { Semaphore } from '../util/concurrency.js';
 import { CheckpointClock } from './checkpointClock.js';
+import type { SyncProgress } from './progress.js';
 import type { OutputQueue } from '../util/outputQueue.js';
 
 export interface OutputSettings {
@@ -24,6 +25,7 @@ export class StreamOutput {
     private readonly stream: string,
     private readonly queue: OutputQueue,
     settings: OutputSettings,
+    private readonly progress: SyncProgress,
   ) {
     this.clock = new CheckpointClock(settings.checkpointRecords, settings.checkpointIntervalMs);
   }
@@ -45,8 +47,13 @@ export class StreamOutput {
     if (records.length > 0) {
       this.markRunning(chunk);
       const emittedAt = Date.now();
-      for (const text of records) chunk.push({ type: 'record', stream: this.stream, data: new RawJson(text), emittedAt });
+      let bytes = 0;
+      for (const text of records) {
+        chunk.push({ type: 'record', stream: this.stream, data: new RawJson(text), emittedAt });
+        bytes += text.length;
+      }
       this.clock.addRecords(records.length);
+      this.progress.add(this.stream, records.length, bytes);
     }
     if (when === 'now' || (records.length > 0 && this.clock.isDue())) {
       chunk.push({ type: 'checkpoint', stream: this.stream, state: position(), recordCount: this.clock.take() });
@@ -57,6 +64,7 @@ export class StreamOutput {
   /** Ends the stream: RUNNING first if no record came (a stream is never COMPLETE without having run). */
   finish(status: 'COMPLETE' | 'INCOMPLETE', extra: ReadEvent[] = []): Promise<void> {
     const chunk: ReadEvent[] = [];
+    this.progress.finish(this.stream);
     if (status === 'COMPLETE') this.markRunning(chunk);
     chunk.push({ type: 'status', stream: this.stream, status }, ...extra);
     return this.queue.push(chunk);

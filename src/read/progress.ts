@@ -1,0 +1,166 @@
+// What a long sync shows while it runs: per table, items and MB emitted, items/s, the share of DescribeTable's
+// ItemCount and an ETA. On a terminal (stderr is a TTY) a live bar per table, drawn with cli-progress; in protocol
+// runs a LOG line per table about every 30 s, since Airbyte and Meltano show logs, not terminals.
+import cliProgress from 'cli-progress';
+import type { Writable } from 'node:stream';
+import type { Logger } from '../log.js';
+
+/** How often protocol runs log progress. */
+export const PROGRESS_LOG_INTERVAL_MS = 30_000;
+/** How often the terminal bars are redrawn. */
+const BAR_REFRESH_MS = 500;
+
+export interface StreamCounts {
+  stream: string;
+  items: number;
+  bytes: number;
+  startedAt: number;
+  /** DescribeTable's ItemCount (refreshed by DynamoDB about every 6 hours): an estimate. */
+  expectedItems: number | undefined;
+}
+
+export interface Figures {
+  items: number;
+  megabytes: number;
+  itemsPerSecond: number;
+  /** Share of the expected items, when known; may pass 100 (the count is an estimate). */
+  percent: number | undefined;
+  etaSeconds: number | undefined;
+}
+
+export function figuresOf(counts: StreamCounts, now: number): Figures {
+  const seconds = Math.max((now - counts.startedAt) / 1000, 0.001);
+  const itemsPerSecond = counts.items / seconds;
+  const expected = counts.expectedItems;
+  const known = expected !== undefined && expected > 0;
+  const remaining = known ? Math.max(expected - counts.items, 0) : undefined;
+  return {
+    items: counts.items,
+    megabytes: counts.bytes / 1_000_000,
+    itemsPerSecond,
+    percent: known ? (counts.items / expected) * 100 : undefined,
+    etaSeconds: remaining !== undefined && itemsPerSecond > 0 ? remaining / itemsPerSecond : undefined,
+  };
+}
+
+export function describeFigures(stream: string, f: Figures): string {
+  const parts = [`${f.items.toLocaleString('en-US')} items`, `${f.megabytes.toFixed(1)} MB`, `${Math.round(f.itemsPerSecond).toLocaleString('en-US')} items/s`];
+  if (f.percent !== undefined) parts.push(`${f.percent.toFixed(0)}% of DescribeTable's ItemCount`);
+  if (f.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(f.etaSeconds)}`);
+  return `Progress of ${stream}: ${parts.join(', ')}`;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** Counts per stream, shown by one of the two displays below. */
+export class SyncProgress {
+  private readonly streams = new Map<string, StreamCounts>();
+  private readonly display: ProgressDisplay;
+
+  constructor(options: { terminal?: Writable; log: Logger }) {
+    this.display = options.terminal !== undefined ? new TerminalBars(options.terminal) : new PeriodicLog(options.log, () => [...this.streams.values()]);
+  }
+
+  start(stream: string, expectedItems: number | undefined): void {
+    const counts: StreamCounts = { stream, items: 0, bytes: 0, startedAt: Date.now(), expectedItems };
+    this.streams.set(stream, counts);
+    this.display.started(counts);
+  }
+
+  add(stream: string, items: number, bytes: number): void {
+    const counts = this.streams.get(stream);
+    if (counts === undefined) return;
+    counts.items += items;
+    counts.bytes += bytes;
+    this.display.updated(counts);
+  }
+
+  finish(stream: string): void {
+    const counts = this.streams.get(stream);
+    if (counts === undefined) return;
+    this.display.finished(counts);
+    this.streams.delete(stream);
+  }
+
+  stop(): void {
+    this.display.stop();
+  }
+}
+
+interface ProgressDisplay {
+  started(counts: StreamCounts): void;
+  updated(counts: StreamCounts): void;
+  finished(counts: StreamCounts): void;
+  stop(): void;
+}
+
+class PeriodicLog implements ProgressDisplay {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(log: Logger, active: () => StreamCounts[]) {
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const counts of active()) log('INFO', describeFigures(counts.stream, figuresOf(counts, now)));
+    }, PROGRESS_LOG_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  started(): void {}
+  updated(): void {}
+  finished(): void {}
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+class TerminalBars implements ProgressDisplay {
+  private readonly bars = new Map<string, cliProgress.SingleBar>();
+  private readonly multibar: cliProgress.MultiBar;
+
+  constructor(terminal: Writable) {
+    this.multibar = new cliProgress.MultiBar(
+      {
+        stream: terminal as NodeJS.WriteStream,
+        fps: 1000 / BAR_REFRESH_MS,
+        hideCursor: true,
+        clearOnComplete: false,
+        format: (_options, params, payload: { stream: string; line: string }) => `${payload.stream.padEnd(24)} ${barOf(params.progress)} ${payload.line}`,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+  }
+
+  started(counts: StreamCounts): void {
+    this.bars.set(counts.stream, this.multibar.create(Math.max(counts.expectedItems ?? 0, 1), 0, { stream: counts.stream, line: '' }));
+  }
+
+  updated(counts: StreamCounts): void {
+    const bar = this.bars.get(counts.stream);
+    if (bar === undefined) return;
+    const f = figuresOf(counts, Date.now());
+    const line = describeFigures(counts.stream, f).replace(`Progress of ${counts.stream}: `, '');
+    if (counts.items > bar.getTotal()) bar.setTotal(counts.items);
+    bar.update(counts.items, { stream: counts.stream, line });
+  }
+
+  finished(counts: StreamCounts): void {
+    this.updated(counts);
+    this.bars.get(counts.stream)?.stop();
+  }
+
+  stop(): void {
+    this.multibar.stop();
+  }
+}
+
+const BAR_WIDTH = 20;
+
+function barOf(progress: number): string {
+  const filled = Math.round(Math.min(Math.max(progress, 0), 1) * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
+}
