@@ -83,10 +83,9 @@ if (airbyte) {
     .parseAsync();
   const catalog = a.catalog ?? a.properties;
   if (a.about) await runSinger({ command: 'about', format: a.format });
-  else if (a.config === undefined) failUsage('--config is required (with --discover, or with --catalog to sync)');
+  else if (a.config === undefined) failUsage('--config is required (with --discover; with --catalog to sync; alone to sync every table)');
   else if (a.discover) await runSinger({ command: 'discover', config: a.config });
-  else if (catalog !== undefined) await runSinger({ command: 'sync', config: a.config, catalog, state: a.state });
-  else failUsage('give --discover, or --catalog (or --properties) to sync');
+  else await runSinger({ command: 'sync', config: a.config, catalog, state: a.state });
 }
 
 function failUsage(message: string): void {

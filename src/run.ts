@@ -21,7 +21,7 @@ export type CommandArgs =
 export type SingerArgs =
   | { command: 'about'; format: 'json' | 'markdown' }
   | { command: 'discover'; config: string }
-  | { command: 'sync'; config: string; catalog: string; state?: string | undefined };
+  | { command: 'sync'; config: string; catalog?: string | undefined; state?: string | undefined };
 
 /** Where a run's side output goes: a terminal for live progress bars, when stderr is one. */
 export interface RunEnvironment {
@@ -89,7 +89,7 @@ async function singerOutputsFor(args: SingerArgs, env: RunEnvironment): Promise<
       return singerDiscover(await readJsonFile(args.config, 'config'));
     case 'sync': {
       const config = await readJsonFile(args.config, 'config');
-      const catalog = await readJsonFile(args.catalog, 'catalog');
+      const catalog = args.catalog === undefined ? undefined : await readJsonFile(args.catalog, 'catalog');
       const state = args.state === undefined ? undefined : await readJsonFile(args.state, 'state', { emptyAs: {} });
       return singerSync(config, catalog, state, readOptions(env));
     }

@@ -1,7 +1,7 @@
 // The Singer commands (--about, --discover, a sync with --catalog): each is an async iterable of output lines that
 // never throws; a failure arrives as one CRITICAL line for stderr.
 import { createDynamoDBClient } from '../aws/clients.js';
-import { parseConfig } from '../config/validate.js';
+import { parseConfig, type Config } from '../config/validate.js';
 import { discoverTables } from '../discovery/discover.js';
 import { ConnectorError } from '../errors/ConnectorError.js';
 import { SINGER_CDC_COLUMNS } from '../pipeline/cdcColumns.js';
@@ -15,7 +15,7 @@ import { OutputQueue } from '../util/outputQueue.js';
 const LOG_QUEUE_CAPACITY = 10_000;
 
 export async function* singerAbout(format: 'json' | 'markdown'): AsyncGenerator<SingerOutput> {
-  yield { to: 'stdout', line: format === 'markdown' ? aboutMarkdown() : JSON.stringify(aboutInfo(), null, 2), urgent: true };
+  yield { to: 'stdout', line: format === 'markdown' ? aboutMarkdown() : JSON.stringify(aboutInfo()), urgent: true };
 }
 
 export function singerDiscover(rawConfig: unknown): AsyncIterable<SingerOutput> {
@@ -27,7 +27,7 @@ async function* discoverCatalog(rawConfig: unknown): AsyncGenerator<SingerOutput
   const queue = new OutputQueue<SingerOutput>(LOG_QUEUE_CAPACITY);
   const client = createDynamoDBClient(config);
   const work = discoverTables({ client, log: (level, message) => queue.pushNow({ to: 'stderr', line: `${level} ${message}` }), maxRetries: config.max_retries ?? 10 }, config)
-    .then((tables) => queue.pushNow({ to: 'stdout', line: JSON.stringify(singerCatalogOf(tables), null, 2), urgent: true }))
+    .then((tables) => queue.pushNow({ to: 'stdout', line: JSON.stringify(singerCatalogOf(tables)), urgent: true }))
     .catch((err: unknown) => queue.pushNow(criticalLine(err)))
     .finally(() => {
       client.destroy();
@@ -37,13 +37,24 @@ async function* discoverCatalog(rawConfig: unknown): AsyncGenerator<SingerOutput
   await work;
 }
 
-export function singerSync(rawConfig: unknown, rawCatalog: unknown, rawState: unknown, options: ReadOptions = {}): AsyncIterable<SingerOutput> {
+async function discoverQuietly(config: Config) {
+  const client = createDynamoDBClient(config);
+  try {
+    return await discoverTables({ client, log: () => {}, maxRetries: config.max_retries ?? 10 }, config);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** @param rawCatalog undefined: discover first and read every stream */
+export function singerSync(rawConfig: unknown, rawCatalog: unknown | undefined, rawState: unknown, options: ReadOptions = {}): AsyncIterable<SingerOutput> {
   return guardSinger(sync(rawConfig, rawCatalog, rawState, options));
 }
 
-async function* sync(rawConfig: unknown, rawCatalog: unknown, rawState: unknown, options: ReadOptions): AsyncGenerator<SingerOutput> {
+async function* sync(rawConfig: unknown, rawCatalog: unknown | undefined, rawState: unknown, options: ReadOptions): AsyncGenerator<SingerOutput> {
   const config = parseConfig(rawConfig);
-  const selected = parseSingerCatalog(rawCatalog);
+  // Without a catalog, as Singer SDK taps do: discover, then read every stream selected by default (all of them).
+  const selected = parseSingerCatalog(rawCatalog ?? singerCatalogOf(await discoverQuietly(config)));
   const bookmarks = parseSingerState(rawState);
   if (selected.length === 0) {
     yield { to: 'stderr', line: 'WARN No stream is selected in the catalog: nothing to read. Select streams with metadata "selected": true at breadcrumb [].' };
