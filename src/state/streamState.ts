@@ -23,7 +23,8 @@
 //   "export": {                                        // an export to S3 being read; absent when none is
 //     "export_arn": null | "arn:…/export/…",           // null until ExportTableToPointInTime has answered
 //     "kind": "full" | "incremental",
-//     "export_time": null | "2026-11-24T10:00:00.000Z", // full: the point in time exported
+//     "requested_at": "2026-11-24T10:00:00.000Z",       // when this export was decided on: with the rest, its ClientToken
+//     "export_time": null | "2026-11-24T10:00:00.000Z", // full: the point in time asked for; null: as of the request
 //     "window": null | { "from": "…", "to": "…" },      // incremental: [from, to)
 //     "file_count": null | 12,                          // data files in manifest-files.json, once read
 //     "files_done": [[0, 3], [5, 5]],                   // finished files, by their line in manifest-files.json
@@ -90,6 +91,9 @@ export interface ExportWindow {
 export interface ExportState {
   export_arn: string | null;
   kind: ExportKind;
+  /** ISO 8601. Part of the ClientToken, so that asking again after a crash returns the same export. */
+  requested_at: string;
+  /** Full exports: the point in time asked for (ISO 8601); null when the export is of the moment it was requested. */
   export_time: string | null;
   window: ExportWindow | null;
   file_count: number | null;
@@ -192,9 +196,10 @@ function parseExport(value: unknown, fail: (what: string) => Error): ExportState
   const arn = v.export_arn ?? null;
   if (arn !== null && (typeof arn !== 'string' || !arn.includes('/export/'))) throw fail('has an invalid export.export_arn');
   if (v.kind !== 'full' && v.kind !== 'incremental') throw fail('has an invalid export.kind');
+  if (!isIsoTime(v.requested_at)) throw fail('has an invalid export.requested_at');
   const exportTime = v.export_time ?? null;
   const window = v.window ?? null;
-  if (v.kind === 'full' && (!isIsoTime(exportTime) || window !== null)) throw fail('has a full export without a valid export.export_time');
+  if (v.kind === 'full' && ((exportTime !== null && !isIsoTime(exportTime)) || window !== null)) throw fail('has a full export with an invalid export.export_time');
   if (v.kind === 'incremental') {
     const w = window as Record<string, unknown> | null;
     const ok = typeof w === 'object' && w !== null && isIsoTime(w.from) && isIsoTime(w.to) && Date.parse(w.from) < Date.parse(w.to);
@@ -218,6 +223,7 @@ function parseExport(value: unknown, fail: (what: string) => Error): ExportState
   return {
     export_arn: arn as string | null,
     kind: v.kind,
+    requested_at: v.requested_at,
     export_time: exportTime as string | null,
     window: window as ExportWindow | null,
     file_count: fileCount as number | null,

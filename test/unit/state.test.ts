@@ -90,6 +90,7 @@ describe('parseStreamState: the export part', () => {
   const fullExport = {
     export_arn: arn,
     kind: 'full',
+    requested_at: '2026-11-24T10:00:01.250Z',
     export_time: '2026-11-24T10:00:00.000Z',
     window: null,
     file_count: 6,
@@ -104,7 +105,7 @@ describe('parseStreamState: the export part', () => {
   });
 
   it('accepts an incremental export requested but not yet answered (no ARN, no manifest)', () => {
-    const part = { export_arn: null, kind: 'incremental', export_time: null, window: { from: '2026-11-24T10:00:00Z', to: '2026-11-24T11:00:00Z' }, file_count: null, files_done: [], files_in_flight: {} };
+    const part = { export_arn: null, kind: 'incremental', requested_at: '2026-11-24T11:00:05Z', export_time: null, window: { from: '2026-11-24T10:00:00Z', to: '2026-11-24T11:00:00Z' }, file_count: null, files_done: [], files_in_flight: {} };
     const state = { ...withExport(part), sync_mode: 'incremental' };
     expect(parseStreamState('orders', state, 'incremental')).toEqual(state);
   });
@@ -117,7 +118,8 @@ describe('parseStreamState: the export part', () => {
   it.each([
     ['an ARN that is not an export', { ...fullExport, export_arn: 'arn:aws:dynamodb:us-east-1:1:table/orders' }, /export_arn/],
     ['an unknown kind', { ...fullExport, kind: 'partial' }, /export.kind/],
-    ['a full export without its time', { ...fullExport, export_time: null }, /export_time/],
+    ['a full export with a malformed time', { ...fullExport, export_time: '2026-11-24 10:00' }, /export_time/],
+    ['an export without its request time', { ...fullExport, requested_at: undefined }, /requested_at/],
     ['an incremental export with a reversed window', { ...fullExport, kind: 'incremental', export_time: null, window: { from: '2026-11-24T11:00:00Z', to: '2026-11-24T10:00:00Z' } }, /window/],
     ['done files beyond the manifest', { ...fullExport, files_done: [[0, 6]] }, /files_done/],
     ['a file both done and in flight', { ...fullExport, files_in_flight: { 1: 10 } }, /export file 1/],
