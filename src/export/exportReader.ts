@@ -96,6 +96,8 @@ async function readFile(ctx: SourceContext, plan: DataFilesPlan, file: DataFile)
       }
       return 'complete' as const;
     })();
+    // When a stream error wins the race, the loop ends on its own once the streams are destroyed below.
+    iterate.catch(() => undefined);
     const outcome = await Promise.race([iterate, failed]);
     if (outcome === 'interrupted') return outcome;
     if (lineNumber !== file.itemCount) {

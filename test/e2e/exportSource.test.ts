@@ -16,7 +16,7 @@ import { createDynamoDBClient, createS3Client } from '../../src/aws/clients.js';
 import type { Config } from '../../src/config/validate.js';
 import { itemToJson } from '../../src/convert/attributeValue.js';
 import { ConnectorError } from '../../src/errors/ConnectorError.js';
-import { exportTargetFromConfig, newFullExport, newIncrementalExport, readExport, readFullExport, readIncrementalExport, writeTimeIso, type ExportPlan } from '../../src/export/index.js';
+import { exportTargetFromConfig, pointInTimeRecovery, newFullExport, newIncrementalExport, readExport, readFullExport, readIncrementalExport, writeTimeIso, type ExportPlan } from '../../src/export/index.js';
 import type { SourceContext } from '../../src/pipeline/sourceContext.js';
 import { emptyState, type ExportState, type StreamState } from '../../src/state/streamState.js';
 import { Semaphore } from '../../src/util/concurrency.js';
@@ -324,6 +324,16 @@ describe('failures', () => {
     expect(configErrorOf(err).message).toMatch(/point-in-time recovery is off/);
     expect((err as Error).message).toContain(`update-continuous-backups --table-name ${table}`);
     expect(c.records).toHaveLength(0);
+
+    // What check can tell the user beforehand, and that enabling it is the fix.
+    const api = { dynamodb: createDynamoDBClient(config()), log: () => undefined, maxRetries: 1, interrupt: new AbortController().signal };
+    expect((await pointInTimeRecovery(api, table)).enabled).toBe(false);
+    await enablePitr(table);
+    const pitr = await pointInTimeRecovery(api, table);
+    expect(pitr.enabled).toBe(true);
+    expect(pitr.earliest!.getTime()).toBeLessThanOrEqual(Date.now());
+    const retried = await readFullExport(collector().ctx, await plan(table, c.urgent[0]!.export!));
+    expect(retried.status).toBe('complete');
   });
 
   it('an export that FAILED on S3 permissions: a config error naming what to grant, and the export forgotten', async () => {
