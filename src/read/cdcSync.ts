@@ -1,5 +1,5 @@
 // One stream in DynamoDB Streams mode. First sync: record the stream and its shards (STATE), snapshot the table
-// with the resumable parallel scan, then read the stream from those shards, so every change made during the scan
+// with the resumable parallel scan (or a full export to S3, initial_load export), then read the stream from those shards, so every change made during the scan
 // is delivered after the snapshot. Later syncs read only the stream. When the stream lost changes the last sync had
 // not read, replication.on_data_loss decides: fail, or take a new snapshot (a new generation).
 import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
@@ -13,6 +13,7 @@ import { snapshotColumnsJson } from '../streams/changeRecord.js';
 import { DataLossError, readChanges, streamProblem } from '../streams/changeReader.js';
 import { shardsAtSnapshot } from '../streams/shardTree.js';
 import { listShards } from '../streams/streamApi.js';
+import { snapshotByExport, type ExportClients } from './exportSync.js';
 
 export interface CdcSettings {
   onDataLoss: 'fail' | 'resnapshot' | 'export';
@@ -33,6 +34,8 @@ export interface CdcClients {
   dynamodb: DynamoDBClient;
   streams: DynamoDBStreamsClient;
   scanSettings: ScanSettings;
+  /** initial_load export: snapshots are full exports to S3 instead of scans. */
+  exportSnapshot?: ExportClients;
 }
 
 export async function readCdcStream(ctx: SourceContext, clients: CdcClients, settings: CdcSettings, plan: CdcPlan): Promise<'complete' | 'interrupted'> {
@@ -66,13 +69,16 @@ export async function readCdcStream(ctx: SourceContext, clients: CdcClients, set
     const cdc = state.cdc as CdcState;
     if (!cdc.snapshot_done) {
       const snapshotFinished = (s: StreamState): StreamState => ({ ...s, scan: null, cdc: { ...cdc, snapshot_done: true } });
-      const outcome = await readScanStream(ctx, clients.dynamodb, clients.scanSettings, {
+      const suffix = snapshotColumnsJson(settings.columns, cdc.generation, new Date());
+      const outcome = clients.exportSnapshot !== undefined
+        ? await snapshotByExport(ctx, clients.exportSnapshot, { stream, table: plan.table, state, snapshotSuffix: suffix, completeState: snapshotFinished, ...(plan.omit !== undefined ? { omit: plan.omit } : {}) })
+        : await readScanStream(ctx, clients.dynamodb, clients.scanSettings, {
         stream,
         table: tableName,
         cursorField: undefined,
         state,
         segmentsForNewScan: plan.segmentsForNewScan,
-        recordSuffix: snapshotColumnsJson(settings.columns, cdc.generation, new Date()),
+        recordSuffix: suffix,
         ...(plan.omit !== undefined ? { omit: plan.omit } : {}),
         ...(plan.project !== undefined ? { project: plan.project } : {}),
         completeState: snapshotFinished,

@@ -29,7 +29,8 @@
 //     "file_count": null | 12,                          // data files in manifest-files.json, once read
 //     "files_done": [[0, 3], [5, 5]],                   // finished files, by their line in manifest-files.json
 //     "files_in_flight": { "4": 2000 }                  // started files: lines already emitted
-//   }
+//   },
+//   "exported_until": "2026-11-24T10:00:00.000Z"      // s3_export mode: every change before it has been read
 // }
 import { isWireKey, type WireKey } from '../convert/keyCodec.js';
 import { configError } from '../errors/ConnectorError.js';
@@ -111,6 +112,11 @@ export interface StreamState {
   cdc: CdcState | null;
   /** Optional so that the states of streams that never export keep their shape. */
   export?: ExportState;
+  /**
+   * Replication mode s3_export: the end of the last finished export (a full export's time, an incremental export's
+   * ExportToTime), ISO 8601. The next incremental export starts there; absent before the first export has finished.
+   */
+  exported_until?: string;
 }
 
 export const emptyState = (syncMode: SyncMode): StreamState => ({ version: STATE_VERSION, sync_mode: syncMode, scan: null, cursor: null, cdc: null });
@@ -134,7 +140,9 @@ export function parseStreamState(stream: string, blob: unknown, syncMode: SyncMo
   const cursor = s.cursor === null || s.cursor === undefined ? null : parseCursor(s.cursor, fail);
   const cdc = s.cdc === null || s.cdc === undefined ? null : parseCdc(s.cdc, fail);
   const exported = s.export === null || s.export === undefined ? undefined : parseExport(s.export, fail);
-  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc, ...(exported ? { export: exported } : {}) };
+  const until = s.exported_until;
+  if (until !== undefined && (typeof until !== 'string' || Number.isNaN(Date.parse(until)))) throw fail('has an invalid exported_until');
+  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc, ...(exported ? { export: exported } : {}), ...(until !== undefined ? { exported_until: until } : {}) };
 }
 
 function parseScan(value: unknown, fail: (what: string) => Error): ScanState {

@@ -72,8 +72,11 @@ export interface ExportEmulator {
   /** Applies to exports of this table requested from now on. */
   setBehaviour(table: string, behaviour: ExportBehaviour): void;
   exports(): EmulatedExport[];
-  /** Point-in-time recovery as UpdateContinuousBackups would set it (tests usually call the API instead). */
-  enablePitr(table: string): void;
+  /**
+   * Point-in-time recovery as UpdateContinuousBackups would set it (tests usually call the API instead); `since`
+   * backdates it, for a table whose recovery window already reaches further back than the test has run.
+   */
+  enablePitr(table: string, since?: Date): void;
   close(): Promise<void>;
 }
 
@@ -506,8 +509,9 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
         files: r.files,
       }));
     },
-    enablePitr(table) {
-      if (!pitr.has(table)) pitr.set(table, new Date());
+    enablePitr(table, since) {
+      if (since !== undefined) pitr.set(table, since);
+      else if (!pitr.has(table)) pitr.set(table, new Date());
     },
     async close() {
       // Let exports still being written finish, so nothing writes into a closed S3 server.
