@@ -9,6 +9,8 @@ import {
   MIN_INCREMENTAL_WINDOW_MS,
   newFullExport,
   newIncrementalExport,
+  pitrAdvice,
+  pointInTimeRecovery,
   readExport,
   writeTimeIso,
   type ExportOutcome,
@@ -17,6 +19,7 @@ import {
   type PollPolicy,
   type RecordSuffix,
 } from '../export/index.js';
+import { configError } from '../errors/ConnectorError.js';
 import { cdcMembersJson, type CdcColumns } from '../pipeline/cdcColumns.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { ExportState, StreamState } from '../state/streamState.js';
@@ -133,4 +136,62 @@ export async function readS3ExportStream(ctx: SourceContext, clients: ExportClie
     const done = state;
     await ctx.emit([], () => done, 'now');
   }
+}
+
+// ---- DynamoDB Streams mode, on_data_loss export ----------------------------------------------------------------
+
+/**
+ * The export that fills a gap in a DynamoDB stream: the changes from `readUntil` (every change before it has been
+ * read) to now, at most 24 hours per export (fillGapByExport continues with the next window). A config_error when
+ * point-in-time recovery does not reach back that far: then nothing can fill the gap.
+ */
+export async function planGapExport(ctx: SourceContext, clients: ExportClients, plan: { stream: string; tableName: string; readUntil: string | undefined; loss: string }): Promise<ExportState> {
+  const { stream, tableName } = plan;
+  const lost = `Stream ${stream}: ${plan.loss}. Changes were lost`;
+  if (plan.readUntil === undefined) {
+    throw configError(`${lost}, and the state does not say since when (it was written by an older version). Reset the stream to take a new snapshot.`, { stream });
+  }
+  const now = Date.now();
+  // AWS exports at least 15 minutes: a shorter gap is widened backwards (changes already read are sent again).
+  const from = new Date(Math.min(Date.parse(plan.readUntil), now - MIN_INCREMENTAL_WINDOW_MS));
+  const pitr = await pointInTimeRecovery({ dynamodb: clients.dynamodb, log: ctx.log, maxRetries: ctx.maxRetries, interrupt: ctx.interrupt }, tableName, stream);
+  if (!pitr.enabled || pitr.earliest === undefined || pitr.earliest.getTime() > from.getTime()) {
+    const reach = pitr.enabled ? `point-in-time recovery of table ${tableName} reaches back to ${pitr.earliest?.toISOString() ?? 'an unknown time'} only` : `point-in-time recovery of table ${tableName} is off`;
+    throw configError(`${lost} since ${from.toISOString()}, and ${reach}, so no export can fill the gap. Reset the stream to take a new snapshot. ${pitrAdvice(tableName)}`, { stream });
+  }
+  return newIncrementalExport({ from, to: new Date(Math.min(now, from.getTime() + MAX_INCREMENTAL_WINDOW_MS)) });
+}
+
+/**
+ * Reads the gap export(s) the state holds. Rows carry `cursor` (the new generation's snapshot cursor: above every
+ * change read before the gap, below every change read from the stream afterwards), the write time, and the delete
+ * time for deletes. The last window reaches now; the final checkpoint is `completeState` without the export part.
+ */
+export async function fillGapByExport(
+  ctx: SourceContext,
+  clients: ExportClients,
+  plan: ExportStreamPlan & { cursor: string; columns: CdcColumns; completeState: (state: StreamState) => StreamState },
+): Promise<'complete' | 'interrupted'> {
+  let state = plan.state;
+  const suffix: RecordSuffix = (meta) => {
+    if (meta.kind === 'snapshot') throw new Error('A gap export is incremental');
+    const at = writeTimeIso(meta.writeTimeMicros);
+    return cdcMembersJson(plan.columns, plan.cursor, at, meta.kind === 'delete' ? at : null, null);
+  };
+  for (;;) {
+    const part = state.export!;
+    const outcome = await runExport(ctx, clients, plan, part, state, suffix);
+    if (outcome.status === 'interrupted') return 'interrupted';
+    const window = part.window!;
+    const from = Date.parse(window.from);
+    const to = Date.parse(window.to);
+    if (to - from < MAX_INCREMENTAL_WINDOW_MS) break;
+    // A gap over 24 hours: the next window, checkpointed before it is requested.
+    const now = Date.now();
+    const next = newIncrementalExport({ from: new Date(Math.min(to, now - MIN_INCREMENTAL_WINDOW_MS)), to: new Date(Math.min(now, to + MAX_INCREMENTAL_WINDOW_MS)) });
+    state = { ...state, export: next };
+  }
+  const done = plan.completeState(withoutExport(state));
+  await ctx.emit([], () => done, 'now');
+  return 'complete';
 }

@@ -81,10 +81,11 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
   const cdcColumns = options.cdcColumns ?? AIRBYTE_CDC_COLUMNS;
   const cdcSettings = cdcSettingsOf(config, cdcColumns);
   const snapshotsByExport = config.initial_load === 'export';
-  const needsExports = plans.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
+  const gapsByExport = needsStreams && cdcSettings.onDataLoss === 'export';
+  const needsExports = gapsByExport || plans.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
   const exports: ExportClients | undefined = needsExports ? { dynamodb, s3: createS3Client(config), target: exportTargetFromConfig(config) } : undefined;
   const cdc = needsStreams
-    ? { dynamodb, streams: createStreamsClient(config), scanSettings, settings: cdcSettings, ...(snapshotsByExport && exports !== undefined ? { exportSnapshot: exports } : {}) }
+    ? { dynamodb, streams: createStreamsClient(config), scanSettings, settings: cdcSettings, ...(snapshotsByExport && exports !== undefined ? { exportSnapshot: exports } : {}), ...(gapsByExport && exports !== undefined ? { gapExport: exports } : {}) }
     : undefined;
   const sync: SyncContext = { config, queue, log, interrupt, permits: new Semaphore(output.readConcurrency), output, dynamodb, scanSettings, cdc, exports, snapshotByExport: snapshotsByExport, cdcColumns };
 

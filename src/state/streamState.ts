@@ -19,6 +19,7 @@
 //     "snapshot_done": false,                          // the snapshot (in "scan") is finished
 //     "shards": { "shardId-…": { "parent": null | "shardId-…", "last_sequence": null | "…", "finished": false,
 //                                "empty_pages": 3 } }   // optional: empty pages already read past last_sequence
+//     "read_until": "2026-11-24T10:00:00.000Z"       // optional: every change before it has been read
 //   },
 //   "export": {                                        // an export to S3 being read; absent when none is
 //     "export_arn": null | "arn:…/export/…",           // null until ExportTableToPointInTime has answered
@@ -78,6 +79,11 @@ export interface CdcState {
   generation: number;
   snapshot_done: boolean;
   shards: Record<string, ShardState>;
+  /**
+   * ISO 8601: every change made before it has been read (the snapshot's start, then the start of the last sync
+   * that read every shard up to its start). Where an export begins when the stream lost changes (on_data_loss export).
+   */
+  read_until?: string;
 }
 
 export type ExportKind = 'full' | 'incremental';
@@ -195,7 +201,14 @@ function parseCdc(value: unknown, fail: (what: string) => Error): CdcState {
       (sh.empty_pages === undefined || (Number.isInteger(sh.empty_pages) && (sh.empty_pages as number) >= 0));
     if (!ok) throw fail(`has an invalid entry for shard ${id}`);
   }
-  return { stream_arn: v.stream_arn, generation: v.generation as number, snapshot_done: v.snapshot_done, shards: shards as Record<string, ShardState> };
+  if (v.read_until !== undefined && (typeof v.read_until !== 'string' || Number.isNaN(Date.parse(v.read_until)))) throw fail('has an invalid cdc.read_until');
+  return {
+    stream_arn: v.stream_arn,
+    generation: v.generation as number,
+    snapshot_done: v.snapshot_done,
+    shards: shards as Record<string, ShardState>,
+    ...(v.read_until !== undefined ? { read_until: v.read_until as string } : {}),
+  };
 }
 
 function parseExport(value: unknown, fail: (what: string) => Error): ExportState {

@@ -331,3 +331,58 @@ describe('replication mode s3_export', () => {
     expect(dedup([...first.records, ...next.records])).toEqual(await tableRows(table));
   });
 });
+
+describe('DynamoDB Streams mode, on_data_loss export', () => {
+  const LOST_SHARD = 'shardId-00000000000000000000-deadbeef';
+
+  it('fills a gap in the stream with an incremental export, no full snapshot; without point-in-time recovery it fails', async () => {
+    const table = uniqueName('xs_gap');
+    await createTable(client, table, { hash: ['pk', 'S'] });
+    await putItems(client, table, Array.from({ length: 80 }, (_, i) => ({ pk: { S: `k${String(i).padStart(2, '0')}` }, n: { N: String(i) } })));
+    // The stream is enabled after the items were written: they are older than any export window below.
+    await client.send(new UpdateTableCommand({ TableName: table, ...STREAM }));
+    await enablePitr(table, new Date(Date.now() - 3600_000));
+    const cfg = config(table, { replication: { mode: 'dynamodb_streams', max_stream_read_seconds: 10, on_data_loss: 'export' } });
+    const catalog = incremental(table, [['pk']]);
+
+    const first = await syncOk(cfg, catalog);
+    expect(first.records).toHaveLength(80);
+    expect(first.streamState.cdc.read_until).toBeDefined();
+    expect(exportRequests(table)).toHaveLength(0);
+
+    await client.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'k01' } }, UpdateExpression: 'SET n = :v', ExpressionAttributeValues: { ':v': { N: '-1' } } }));
+    await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: 'k02' } } }));
+    await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'new' }, n: { N: '12345678901234567890123456789012345678' } } }));
+    // The stream lost a shard the last sync had not finished, as after 24 hours without a sync.
+    const lost = JSON.parse(JSON.stringify(first.lastState));
+    lost[0].state.stream.stream_state.cdc.shards[LOST_SHARD] = { parent: null, last_sequence: '1', finished: false };
+
+    const recovered = await syncOk(cfg, catalog, lost);
+    const warnings = ofType(recovered.messages, 'LOG').filter((m) => m.log.level === 'WARN').map((m) => m.log.message as string);
+    expect(warnings.some((w) => w.includes(LOST_SHARD) && w.includes('incremental export'))).toBe(true);
+    expect(exportsOf(table).map((e) => e.type)).toEqual(['INCREMENTAL_EXPORT']);
+    // The export holds the three changed items, not the table; the stream is then read again from its oldest change.
+    const gapRows = recovered.records.filter((r) => (r._ab_cdc_cursor as string).startsWith('000001-0'));
+    expect(gapRows.map((r) => r.pk).sort()).toEqual(['k01', 'k02', 'new']);
+    expect(gapRows.find((r) => r.pk === 'k02')!._ab_cdc_deleted_at).not.toBeNull();
+    expect(recovered.records.length).toBeLessThan(80);
+    expect(recovered.streamState.cdc).toMatchObject({ generation: 1, snapshot_done: true });
+    expect(recovered.streamState.cdc.shards).not.toHaveProperty(LOST_SHARD);
+    expect(recovered.streamState.export).toBeUndefined();
+    expect(dedup([...first.records, ...recovered.records])).toEqual(await tableRows(table));
+
+    await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'later' }, n: { N: '7' } } }));
+    const next = await syncOk(cfg, catalog, recovered.lastState);
+    expect(next.records.map((r) => [r.pk, (r._ab_cdc_cursor as string).slice(0, 9)])).toEqual([['later', '000001-1-']]);
+    expect(dedup([...first.records, ...recovered.records, ...next.records])).toEqual(await tableRows(table));
+
+    // Without point-in-time recovery nothing can fill the gap: a config_error, as with on_data_loss fail.
+    await client.send(new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } }));
+    const failed = await sync(cfg, catalog, lost);
+    const errors = traces(failed.messages, 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0].error.failure_type).toBe('config_error');
+    expect(errors[0].error.message).toMatch(/point-in-time recovery/);
+    expect(failed.records).toEqual([]);
+  });
+});
