@@ -3,6 +3,7 @@
 // own retry is switched off to avoid retrying twice.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { S3Client } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -71,6 +72,26 @@ export function createDynamoDBClient(config: Config): DynamoDBClient {
 
 export function createStreamsClient(config: Config): DynamoDBStreamsClient {
   return withoutSdkLogger(new DynamoDBStreamsClient(awsClientConfig(config)));
+}
+
+/**
+ * The client that reads exports back: the bucket's own region and endpoint when set (path-style addressing then,
+ * which S3-compatible servers and VPC endpoints expect), the same credentials as the tables. The connector only
+ * reads, so checksums are left to S3's defaults: servers that do not send them are read all the same.
+ */
+export function createS3Client(config: Config): S3Client {
+  const base = awsClientConfig(config);
+  const target = config.export ?? {};
+  const out = { ...base, region: target.s3_region || config.region };
+  delete out.endpoint;
+  return withoutSdkLogger(
+    new S3Client({
+      ...out,
+      ...(target.s3_endpoint ? { endpoint: target.s3_endpoint, forcePathStyle: true } : {}),
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+  );
 }
 
 /**

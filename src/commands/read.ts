@@ -8,7 +8,7 @@ import { readStreams, type ReadOptions } from '../read/read.js';
 export async function* read(rawConfig: unknown, rawCatalog: unknown, rawState: unknown, options: ReadOptions = {}): AsyncGenerator<Message> {
   const config = parseConfig(rawConfig);
   // In DynamoDB Streams mode the cursor is the source's own (_ab_cdc_cursor): the catalog need not name one.
-  const streams = parseConfiguredCatalog(rawCatalog, { sourceDefinedCursor: config.replication?.mode === 'dynamodb_streams' });
+  const streams = parseConfiguredCatalog(rawCatalog, { sourceDefinedCursor: config.replication?.mode === 'dynamodb_streams' || config.replication?.mode === 's3_export' });
   const states = parseStateInput(rawState);
   yield* airbyteMessages(readStreams(config, streams, states, options));
 }

@@ -2,6 +2,9 @@
 // Singer catalog with metadata).
 import type { SyncMode } from '../protocol/airbyte/messages.js';
 
+/** Where an incremental stream finds its changes. */
+export type IncrementalBy = 'cursor' | 'dynamodb_streams' | 's3_export';
+
 export interface ConfiguredStream {
   name: string;
   /** full_refresh: the whole table every sync; incremental: by cursor (scan mode) or from the table's stream. */
@@ -9,10 +12,11 @@ export interface ConfiguredStream {
   /** Top-level attribute chosen as cursor (incremental by cursor). */
   cursorField: string | undefined;
   /**
-   * Where an incremental stream finds its changes: a cursor-filtered scan, or the table's DynamoDB stream. Singer
+   * Where an incremental stream finds its changes: a cursor-filtered scan, the table's DynamoDB stream, or
+   * incremental exports to S3. Singer
    * catalogs say it per stream (INCREMENTAL / LOG_BASED); when undefined, the config's replication.mode decides.
    */
-  incrementalBy?: 'cursor' | 'dynamodb_streams';
+  incrementalBy?: IncrementalBy;
   /** Attributes the catalog deselected: left out of every record. */
   deselected: readonly string[];
   /** When the selection is an include list: only these attributes are read (keys and cursor are added). */

@@ -4,7 +4,7 @@
 // error while the other streams finish.
 import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Writable } from 'node:stream';
-import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
+import { createDynamoDBClient, createS3Client, createStreamsClient } from '../aws/clients.js';
 import { toConnectorError } from '../aws/errors.js';
 import { excludedAttributesFor } from '../config/excludedAttributes.js';
 import type { Config } from '../config/validate.js';
@@ -19,8 +19,10 @@ import { readScanStream, type ScanSettings } from '../scan/scanStream.js';
 import { autoSegments } from '../scan/segments.js';
 import { emptyState, parseStreamState, type StreamState } from '../state/streamState.js';
 import { mapConcurrent, Semaphore } from '../util/concurrency.js';
+import { exportTargetFromConfig } from '../export/index.js';
 import { readCdcStream, type CdcClients, type CdcSettings } from './cdcSync.js';
-import type { ConfiguredStream } from './configuredStream.js';
+import type { ConfiguredStream, IncrementalBy } from './configuredStream.js';
+import { readS3ExportStream, snapshotByExport, type ExportClients } from './exportSync.js';
 import { OutputQueue } from '../util/outputQueue.js';
 import { SyncProgress } from './progress.js';
 import { StreamOutput, type OutputSettings } from './streamOutput.js';
@@ -40,8 +42,8 @@ export interface ReadOptions {
 interface StreamPlan {
   configured: ConfiguredStream;
   state: StreamState;
-  /** Incremental from the table's DynamoDB stream (snapshot, then changes). */
-  fromStream: boolean;
+  /** Where an incremental stream's changes come from; undefined for full refresh. */
+  incrementalBy: IncrementalBy | undefined;
 }
 
 interface SyncContext {
@@ -55,10 +57,18 @@ interface SyncContext {
   scanSettings: ScanSettings;
   cdc: (CdcClients & { settings: CdcSettings }) | undefined;
   progress: SyncProgress;
+  /** Set when some stream reads an export: initial_load export or replication mode s3_export. */
+  exports: ExportClients | undefined;
+  /** initial_load export: snapshots by full export instead of scan. */
+  snapshotByExport: boolean;
+  cdcColumns: CdcColumns;
 }
 
 /** Where incremental streams find changes when the catalog does not say. */
-const configIncrementalBy = (config: Config) => (config.replication?.mode === 'dynamodb_streams' ? 'dynamodb_streams' : 'cursor');
+const configIncrementalBy = (config: Config): IncrementalBy => {
+  const mode = config.replication?.mode;
+  return mode === 'dynamodb_streams' || mode === 's3_export' ? mode : 'cursor';
+};
 
 /**
  * @param streams the streams to read, from the protocol's catalog
@@ -72,11 +82,18 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
   const interrupt = options.interrupt ?? new AbortController().signal;
   const output = outputSettings(config);
   const scanSettings: ScanSettings = { consistentRead: config.consistent_read ?? false, pageSize: config.page_size };
-  const needsStreams = plans.some((p) => p.fromStream);
-  const cdcSettings = cdcSettingsOf(config, options.cdcColumns ?? AIRBYTE_CDC_COLUMNS);
-  const cdc = needsStreams ? { dynamodb, streams: createStreamsClient(config), scanSettings, settings: cdcSettings } : undefined;
+  const needsStreams = plans.some((p) => p.incrementalBy === 'dynamodb_streams');
+  const cdcColumns = options.cdcColumns ?? AIRBYTE_CDC_COLUMNS;
+  const cdcSettings = cdcSettingsOf(config, cdcColumns);
+  const snapshotsByExport = config.initial_load === 'export';
+  const gapsByExport = needsStreams && cdcSettings.onDataLoss === 'export';
+  const needsExports = gapsByExport || plans.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
+  const exports: ExportClients | undefined = needsExports ? { dynamodb, s3: createS3Client(config), target: exportTargetFromConfig(config) } : undefined;
+  const cdc = needsStreams
+    ? { dynamodb, streams: createStreamsClient(config), scanSettings, settings: cdcSettings, ...(snapshotsByExport && exports !== undefined ? { exportSnapshot: exports } : {}), ...(gapsByExport && exports !== undefined ? { gapExport: exports } : {}) }
+    : undefined;
   const progress = new SyncProgress({ log, ...(options.progressTerminal !== undefined ? { terminal: options.progressTerminal } : {}) });
-  const sync: SyncContext = { config, queue, log, interrupt, permits: new Semaphore(output.readConcurrency), output, dynamodb, scanSettings, cdc, progress };
+  const sync: SyncContext = { config, queue, log, interrupt, permits: new Semaphore(output.readConcurrency), output, dynamodb, scanSettings, cdc, exports, snapshotByExport: snapshotsByExport, cdcColumns, progress };
 
   const producer = (async () => {
     let interrupted = false;
@@ -94,6 +111,7 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
       progress.stop();
       dynamodb.destroy();
       cdc?.streams.destroy();
+      exports?.s3.destroy();
       queue.close();
     });
 
@@ -112,10 +130,17 @@ async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'comp
     sync.progress.start(name, table.ItemCount);
     const selection = attributeSelection(sync.config, plan.configured, table);
     const segmentsForNewScan = sync.config.scan_segments ?? autoSegments(table.TableSizeBytes);
-    const outcome =
-      plan.fromStream && sync.cdc !== undefined
-        ? await readCdcStream(ctx, sync.cdc, sync.cdc.settings, { stream: name, table, state: plan.state, segmentsForNewScan, ...selection })
-        : await readScanStream(ctx, sync.dynamodb, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
+    const omit = selection.omit !== undefined ? { omit: selection.omit } : {};
+    let outcome: 'complete' | 'interrupted';
+    if (plan.incrementalBy === 'dynamodb_streams' && sync.cdc !== undefined) {
+      outcome = await readCdcStream(ctx, sync.cdc, sync.cdc.settings, { stream: name, table, state: plan.state, segmentsForNewScan, ...selection });
+    } else if (plan.incrementalBy === 's3_export' && sync.exports !== undefined) {
+      outcome = await readS3ExportStream(ctx, sync.exports, sync.cdcColumns, { stream: name, table, state: plan.state, ...omit });
+    } else if (plan.incrementalBy === undefined && sync.snapshotByExport && sync.exports !== undefined) {
+      outcome = await snapshotByExport(ctx, sync.exports, { stream: name, table, state: plan.state, ...omit });
+    } else {
+      outcome = await readScanStream(ctx, sync.dynamodb, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
+    }
     await output.finish(outcome === 'complete' ? 'COMPLETE' : 'INCOMPLETE');
     return outcome;
   } catch (err) {
@@ -165,12 +190,14 @@ function planStreams(config: Config, streams: readonly ConfiguredStream[], state
     if (!included(stream.name)) {
       throw configError(`Stream ${stream.name} is not one of this source's streams: the table filters of the config exclude it. Run discover again and update the catalog.`, { stream: stream.name });
     }
-    const fromStream = stream.syncMode === 'incremental' && (stream.incrementalBy ?? configIncrementalBy(config)) === 'dynamodb_streams';
+    const incrementalBy = stream.syncMode === 'incremental' ? (stream.incrementalBy ?? configIncrementalBy(config)) : undefined;
+    const fromStream = incrementalBy === 'dynamodb_streams';
     const raw = states.get(stream.name);
     let state = raw === undefined ? emptyState(stream.syncMode) : parseStreamState(stream.name, raw, stream.syncMode);
-    if (stream.syncMode === 'incremental' && (fromStream ? state.cursor !== null : state.cdc !== null)) {
+    if (incrementalBy !== undefined && writtenBy(state) !== incrementalBy && writtenBy(state) !== undefined) {
+      const how = { cursor: 'by a cursor', dynamodb_streams: 'from DynamoDB Streams', s3_export: 'from exports to S3' };
       throw configError(
-        `The state of stream ${stream.name} was written by incremental syncs ${fromStream ? 'by a cursor' : 'from DynamoDB Streams'}, but this sync reads it ${fromStream ? 'from DynamoDB Streams' : 'by a cursor'}. Reset the stream, then sync again.`,
+        `The state of stream ${stream.name} was written by incremental syncs ${how[writtenBy(state)!]}, but this sync reads it ${how[incrementalBy]}. Reset the stream, then sync again.`,
         { stream: stream.name },
       );
     }
@@ -178,9 +205,18 @@ function planStreams(config: Config, streams: readonly ConfiguredStream[], state
       log('WARN', `Stream ${stream.name}: the cursor field changed from ${state.cursor.field} to ${stream.cursorField}; every item is read again.`);
       state = emptyState(stream.syncMode);
     }
-    return { configured: stream, state, fromStream };
+    return { configured: stream, state, incrementalBy };
   });
 }
+
+/** Which incremental method wrote a state; undefined when nothing tells (an empty state). */
+function writtenBy(state: StreamState): IncrementalBy | undefined {
+  if (state.cdc !== null) return 'dynamodb_streams';
+  if (state.cursor !== null) return 'cursor';
+  if (state.exported_until !== undefined || state.export !== undefined) return 's3_export';
+  return undefined;
+}
+
 
 /** The DynamoDB Streams settings of the config, or their defaults when the config is in another mode (a Singer
  *  catalog can ask for LOG_BASED per stream). */

@@ -19,12 +19,24 @@
 //     "snapshot_done": false,                          // the snapshot (in "scan") is finished
 //     "shards": { "shardId-…": { "parent": null | "shardId-…", "last_sequence": null | "…", "finished": false,
 //                                "empty_pages": 3 } }   // optional: empty pages already read past last_sequence
-//   }
+//     "read_until": "2026-11-24T10:00:00.000Z"       // optional: every change before it has been read
+//   },
+//   "export": {                                        // an export to S3 being read; absent when none is
+//     "export_arn": null | "arn:…/export/…",           // null until ExportTableToPointInTime has answered
+//     "kind": "full" | "incremental",
+//     "requested_at": "2026-11-24T10:00:00.000Z",       // when this export was decided on: with the rest, its ClientToken
+//     "export_time": null | "2026-11-24T10:00:00.000Z", // full: the point in time asked for; null: as of the request
+//     "window": null | { "from": "…", "to": "…" },      // incremental: [from, to)
+//     "file_count": null | 12,                          // data files in manifest-files.json, once read
+//     "files_done": [[0, 3], [5, 5]],                   // finished files, by their line in manifest-files.json
+//     "files_in_flight": { "4": 2000 }                  // started files: lines already emitted
+//   },
+//   "exported_until": "2026-11-24T10:00:00.000Z"      // s3_export mode: every change before it has been read
 // }
 import { isWireKey, type WireKey } from '../convert/keyCodec.js';
 import { configError } from '../errors/ConnectorError.js';
 import type { JsonObject, SyncMode } from '../protocol/airbyte/messages.js';
-import { isValidRanges, type SegmentRanges } from './segmentRanges.js';
+import { hasSegment, isValidRanges, type SegmentRanges } from './segmentRanges.js';
 
 export const STATE_VERSION = 1;
 
@@ -67,6 +79,35 @@ export interface CdcState {
   generation: number;
   snapshot_done: boolean;
   shards: Record<string, ShardState>;
+  /**
+   * ISO 8601: every change made before it has been read (the snapshot's start, then the start of the last sync
+   * that read every shard up to its start). Where an export begins when the stream lost changes (on_data_loss export).
+   */
+  read_until?: string;
+}
+
+export type ExportKind = 'full' | 'incremental';
+
+export interface ExportWindow {
+  /** ISO 8601, inclusive. */
+  from: string;
+  /** ISO 8601, exclusive. */
+  to: string;
+}
+
+export interface ExportState {
+  export_arn: string | null;
+  kind: ExportKind;
+  /** ISO 8601. Part of the ClientToken, so that asking again after a crash returns the same export. */
+  requested_at: string;
+  /** Full exports: the point in time asked for (ISO 8601); null when the export is of the moment it was requested. */
+  export_time: string | null;
+  window: ExportWindow | null;
+  file_count: number | null;
+  /** Indexes of data files (their line in manifest-files.json) read to their end. */
+  files_done: SegmentRanges;
+  /** Started data files, by index: how many of their lines have been emitted. */
+  files_in_flight: Record<string, number>;
 }
 
 export interface StreamState {
@@ -75,6 +116,13 @@ export interface StreamState {
   scan: ScanState | null;
   cursor: CommittedCursor | null;
   cdc: CdcState | null;
+  /** Optional so that the states of streams that never export keep their shape. */
+  export?: ExportState;
+  /**
+   * Replication mode s3_export: the end of the last finished export (a full export's time, an incremental export's
+   * ExportToTime), ISO 8601. The next incremental export starts there; absent before the first export has finished.
+   */
+  exported_until?: string;
 }
 
 export const emptyState = (syncMode: SyncMode): StreamState => ({ version: STATE_VERSION, sync_mode: syncMode, scan: null, cursor: null, cdc: null });
@@ -97,7 +145,10 @@ export function parseStreamState(stream: string, blob: unknown, syncMode: SyncMo
   const scan = s.scan === null || s.scan === undefined ? null : parseScan(s.scan, fail);
   const cursor = s.cursor === null || s.cursor === undefined ? null : parseCursor(s.cursor, fail);
   const cdc = s.cdc === null || s.cdc === undefined ? null : parseCdc(s.cdc, fail);
-  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc };
+  const exported = s.export === null || s.export === undefined ? undefined : parseExport(s.export, fail);
+  const until = s.exported_until;
+  if (until !== undefined && (typeof until !== 'string' || Number.isNaN(Date.parse(until)))) throw fail('has an invalid exported_until');
+  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc, ...(exported ? { export: exported } : {}), ...(until !== undefined ? { exported_until: until } : {}) };
 }
 
 function parseScan(value: unknown, fail: (what: string) => Error): ScanState {
@@ -150,8 +201,60 @@ function parseCdc(value: unknown, fail: (what: string) => Error): CdcState {
       (sh.empty_pages === undefined || (Number.isInteger(sh.empty_pages) && (sh.empty_pages as number) >= 0));
     if (!ok) throw fail(`has an invalid entry for shard ${id}`);
   }
-  return { stream_arn: v.stream_arn, generation: v.generation as number, snapshot_done: v.snapshot_done, shards: shards as Record<string, ShardState> };
+  if (v.read_until !== undefined && (typeof v.read_until !== 'string' || Number.isNaN(Date.parse(v.read_until)))) throw fail('has an invalid cdc.read_until');
+  return {
+    stream_arn: v.stream_arn,
+    generation: v.generation as number,
+    snapshot_done: v.snapshot_done,
+    shards: shards as Record<string, ShardState>,
+    ...(v.read_until !== undefined ? { read_until: v.read_until as string } : {}),
+  };
 }
+
+function parseExport(value: unknown, fail: (what: string) => Error): ExportState {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('has an export part that is not an object');
+  const v = value as Record<string, unknown>;
+  const arn = v.export_arn ?? null;
+  if (arn !== null && (typeof arn !== 'string' || !arn.includes('/export/'))) throw fail('has an invalid export.export_arn');
+  if (v.kind !== 'full' && v.kind !== 'incremental') throw fail('has an invalid export.kind');
+  if (!isIsoTime(v.requested_at)) throw fail('has an invalid export.requested_at');
+  const exportTime = v.export_time ?? null;
+  const window = v.window ?? null;
+  if (v.kind === 'full' && ((exportTime !== null && !isIsoTime(exportTime)) || window !== null)) throw fail('has a full export with an invalid export.export_time');
+  if (v.kind === 'incremental') {
+    const w = window as Record<string, unknown> | null;
+    const ok = typeof w === 'object' && w !== null && isIsoTime(w.from) && isIsoTime(w.to) && Date.parse(w.from) < Date.parse(w.to);
+    if (!ok || exportTime !== null) throw fail('has an incremental export without a valid export.window');
+  }
+  const fileCount = v.file_count ?? null;
+  if (fileCount !== null && (!Number.isInteger(fileCount) || (fileCount as number) < 0)) throw fail('has an invalid export.file_count');
+  const done = v.files_done ?? [];
+  const inFlight = v.files_in_flight ?? {};
+  if (fileCount === null) {
+    // Files are numbered by the manifest: before it was read, no file can have been started.
+    if (!Array.isArray(done) || done.length > 0 || Object.keys(inFlight as object).length > 0) throw fail('lists export files before their manifest was read');
+  } else if (!isValidRanges(done, fileCount as number)) {
+    throw fail('has invalid export.files_done');
+  }
+  if (typeof inFlight !== 'object' || inFlight === null || Array.isArray(inFlight)) throw fail('has invalid export.files_in_flight');
+  for (const [file, lines] of Object.entries(inFlight)) {
+    const inRange = isSegmentNumber(file, (fileCount as number | null) ?? 0) && !hasSegment(done as SegmentRanges, Number(file));
+    if (!inRange || !Number.isInteger(lines) || (lines as number) < 0) throw fail(`has an invalid position for export file ${file}`);
+  }
+  return {
+    export_arn: arn as string | null,
+    kind: v.kind,
+    requested_at: v.requested_at,
+    export_time: exportTime as string | null,
+    window: window as ExportWindow | null,
+    file_count: fileCount as number | null,
+    files_done: done as SegmentRanges,
+    files_in_flight: inFlight as Record<string, number>,
+  };
+}
+
+const isIsoTime = (value: unknown): value is string =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) && !Number.isNaN(Date.parse(value));
 
 const isSegmentNumber = (s: string, total: number) => /^(0|[1-9]\d*)$/.test(s) && Number(s) < total;
 

@@ -192,7 +192,10 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
     );
     if (failure !== undefined) throw failure;
   }
-  await ctx.emit([], position, 'now');
+  // Neither the time limit nor an interrupt cut the rounds short: every change made before this sync began is read.
+  const caughtUp = !ctx.interrupt.aborted && Date.now() <= deadline;
+  const readUntil = new Date(startedAt).toISOString();
+  await ctx.emit([], caughtUp ? () => { const s = position(); return { ...s, cdc: { ...s.cdc!, read_until: readUntil } }; } : position, 'now');
   const perShard = [...seen].filter(([, c]) => c.rows > 0);
   const rows = perShard.reduce((sum, [, c]) => sum + c.rows, 0);
   if (rows > 0) {

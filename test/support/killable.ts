@@ -15,6 +15,8 @@ export interface WatchOptions {
   killWhen?: (recordLine: string, recordsSeen: number) => boolean;
   /** Called for every complete stdout line, in order (e.g. to change the table while the sync runs). */
   onLine?: (line: string) => void;
+  /** Sends the signal once this returns true for a stdout line (any message, e.g. a STATE naming an export). */
+  killOnLine?: (line: string) => boolean;
   signal?: NodeJS.Signals;
 }
 
@@ -33,6 +35,10 @@ export function runWatched(args: string[], options: WatchOptions = {}): Promise<
       for (const line of parts) {
         lines.push(line);
         options.onLine?.(line);
+        if (!sent && options.killOnLine?.(line)) {
+          sent = true;
+          child.kill(options.signal ?? 'SIGKILL');
+        }
         if (line.startsWith('{"type":"RECORD"')) {
           recordsSeen++;
           if (!sent && options.killWhen?.(line, recordsSeen)) {

@@ -84,3 +84,50 @@ describe('parseStreamState', () => {
     expect(err.details.stream).toBe('orders');
   });
 });
+
+describe('parseStreamState: the export part', () => {
+  const arn = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/export/01234567890123-a1b2c3d4';
+  const fullExport = {
+    export_arn: arn,
+    kind: 'full',
+    requested_at: '2026-11-24T10:00:01.250Z',
+    export_time: '2026-11-24T10:00:00.000Z',
+    window: null,
+    file_count: 6,
+    files_done: [[0, 1], [4, 4]],
+    files_in_flight: { 2: 1500, 5: 0 },
+  };
+  const withExport = (part: unknown) => ({ ...scanState, scan: null, export: part });
+
+  it('accepts a full export being read and keeps it exactly', () => {
+    const state = withExport(fullExport);
+    expect(parseStreamState('orders', JSON.parse(JSON.stringify(state)), 'full_refresh')).toEqual(state);
+  });
+
+  it('accepts an incremental export requested but not yet answered (no ARN, no manifest)', () => {
+    const part = { export_arn: null, kind: 'incremental', requested_at: '2026-11-24T11:00:05Z', export_time: null, window: { from: '2026-11-24T10:00:00Z', to: '2026-11-24T11:00:00Z' }, file_count: null, files_done: [], files_in_flight: {} };
+    const state = { ...withExport(part), sync_mode: 'incremental' };
+    expect(parseStreamState('orders', state, 'incremental')).toEqual(state);
+  });
+
+  it('leaves the export part out of states that have none', () => {
+    expect('export' in parseStreamState('orders', scanState, 'full_refresh')).toBe(false);
+    expect('export' in parseStreamState('orders', { ...scanState, export: null }, 'full_refresh')).toBe(false);
+  });
+
+  it.each([
+    ['an ARN that is not an export', { ...fullExport, export_arn: 'arn:aws:dynamodb:us-east-1:1:table/orders' }, /export_arn/],
+    ['an unknown kind', { ...fullExport, kind: 'partial' }, /export.kind/],
+    ['a full export with a malformed time', { ...fullExport, export_time: '2026-11-24 10:00' }, /export_time/],
+    ['an export without its request time', { ...fullExport, requested_at: undefined }, /requested_at/],
+    ['an incremental export with a reversed window', { ...fullExport, kind: 'incremental', export_time: null, window: { from: '2026-11-24T11:00:00Z', to: '2026-11-24T10:00:00Z' } }, /window/],
+    ['done files beyond the manifest', { ...fullExport, files_done: [[0, 6]] }, /files_done/],
+    ['a file both done and in flight', { ...fullExport, files_in_flight: { 1: 10 } }, /export file 1/],
+    ['a negative line count', { ...fullExport, files_in_flight: { 3: -1 } }, /export file 3/],
+    ['files listed before the manifest was read', { ...fullExport, file_count: null }, /before their manifest/],
+  ])('refuses %s', (_what, part, pattern) => {
+    const err = configErrorOf(() => parseStreamState('orders', withExport(part), 'full_refresh'));
+    expect(err.message).toMatch(pattern);
+    expect(err.message).toMatch(/Reset/);
+  });
+});

@@ -1,5 +1,6 @@
 // Discovered tables → Airbyte streams. Scan mode: incremental by a cursor the user picks. DynamoDB Streams mode:
 // incremental from the table's stream with the CDC metadata columns, or full refresh only without a usable stream.
+// S3 export mode: incremental from exports with the same CDC columns, for every table.
 import type { Config } from '../../config/validate.js';
 import type { DiscoveredTable } from '../../discovery/discover.js';
 import type { Logger } from '../../log.js';
@@ -7,11 +8,13 @@ import { cdcColumnsSchema, type CdcColumns } from '../../pipeline/cdcColumns.js'
 import type { AirbyteStream } from './messages.js';
 
 export function airbyteStreamsOf(tables: readonly DiscoveredTable[], config: Config, columns: CdcColumns, log: Logger): AirbyteStream[] {
-  const streamsMode = config.replication?.mode === 'dynamodb_streams';
+  const mode = config.replication?.mode;
   return tables.map((table) => {
-    if (!streamsMode) return scanModeStream(table);
+    // Exports need no DynamoDB stream: every table is incremental with the CDC columns.
+    if (mode === 's3_export') return cdcModeStream(table, columns);
+    if (mode !== 'dynamodb_streams') return scanModeStream(table);
     if (table.streamProblem !== undefined) log('WARN', `Stream ${table.name} offers full refresh only in DynamoDB Streams mode: ${table.streamProblem}.`);
-    return streamsModeStream(table, columns);
+    return table.streamProblem !== undefined ? baseStream(table) : cdcModeStream(table, columns);
   });
 }
 
@@ -30,9 +33,9 @@ function scanModeStream(table: DiscoveredTable): AirbyteStream {
   return { ...baseStream(table), supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: false };
 }
 
-function streamsModeStream(table: DiscoveredTable, columns: CdcColumns): AirbyteStream {
+/** Incremental with a source-defined cursor and the CDC metadata columns (DynamoDB Streams and s3_export modes). */
+function cdcModeStream(table: DiscoveredTable, columns: CdcColumns): AirbyteStream {
   const stream = baseStream(table);
-  if (table.streamProblem !== undefined) return stream;
   const schema = stream.json_schema as { properties: Record<string, unknown> };
   return {
     ...stream,

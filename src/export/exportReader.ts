@@ -1,0 +1,133 @@
+// Reads an export's data files: a few at a time, each streamed from S3 through gunzip and split into lines, never
+// a whole file in memory. Lines become records in pages handed to the orchestrator with the position after them;
+// a resumed read skips finished files and the lines of started files that were already emitted. Each file's
+// line count must match its manifest entry.
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { isRetryable, backoffDelay, firstLine } from '../aws/retry.js';
+import { ConnectorError } from '../errors/ConnectorError.js';
+import type { SourceContext } from '../pipeline/sourceContext.js';
+import type { ExportState, StreamState } from '../state/streamState.js';
+import { mapConcurrent } from '../util/concurrency.js';
+import { abortableSleep } from './abortableSleep.js';
+import { ExportLineError } from './exportLine.js';
+import type { ExportProgress } from './exportProgress.js';
+import type { DataFile } from './manifest.js';
+
+/** Lines per page handed to the orchestrator: large enough to amortise a page, small enough to resume close by. */
+const PAGE_LINES = 1000;
+/** Data files read at once at most (each is one S3 download and one gunzip). */
+const MAX_PARALLEL_FILES = 8;
+
+export interface DataFilesPlan {
+  stream: string;
+  bucket: string;
+  files: readonly DataFile[];
+  progress: ExportProgress;
+  /** Opens a data file (still gzip-compressed). */
+  open(file: DataFile): Promise<Readable>;
+  toRecord(line: string): string;
+  stateWith(part: ExportState): StreamState;
+}
+
+/** Resolves 'complete' when every file is read, 'interrupted' when the sync was asked to stop first. */
+export async function readDataFiles(ctx: SourceContext, plan: DataFilesPlan): Promise<'complete' | 'interrupted'> {
+  const pending = plan.files.filter((f) => !plan.progress.isDone(f.index));
+  const parallel = Math.max(1, Math.min(MAX_PARALLEL_FILES, ctx.readConcurrency));
+  const outcomes = await mapConcurrent(pending, parallel, (file) => (ctx.interrupt.aborted ? Promise.resolve('interrupted' as const) : ctx.permits.use(() => readFileWithRetries(ctx, plan, file))));
+  return outcomes.every((o) => o === 'complete') ? 'complete' : 'interrupted';
+}
+
+/** A download cut in the middle is opened again and read on from the first line not yet emitted. */
+async function readFileWithRetries(ctx: SourceContext, plan: DataFilesPlan, file: DataFile): Promise<'complete' | 'interrupted'> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await readFile(ctx, plan, file);
+    } catch (err) {
+      if (err instanceof ConnectorError || !isRetryable(err) || attempt >= ctx.maxRetries) throw toReadError(err, plan, file);
+      const delay = backoffDelay(attempt);
+      ctx.log('WARN', `Reading s3://${plan.bucket}/${file.key} failed (${firstLine((err as Error).message)}); retry ${attempt + 1}/${ctx.maxRetries} in ${delay} ms from line ${plan.progress.linesEmitted(file.index) + 1}`);
+      if (await abortableSleep(delay, ctx.interrupt)) return 'interrupted';
+    }
+  }
+}
+
+async function readFile(ctx: SourceContext, plan: DataFilesPlan, file: DataFile): Promise<'complete' | 'interrupted'> {
+  const { progress } = plan;
+  const skip = progress.linesEmitted(file.index);
+  const body = await plan.open(file);
+  const gunzip = createGunzip();
+  // Errors of either stream end the line loop below with that error.
+  body.on('error', (err) => gunzip.destroy(err));
+  body.pipe(gunzip);
+  const lines = createInterface({ input: gunzip, crlfDelay: Infinity });
+  const failed = once(gunzip, 'error').then(([err]) => Promise.reject(err as Error));
+  failed.catch(() => undefined);
+  let lineNumber = 0;
+  let page: string[] = [];
+  const handOver = async (finished: boolean) => {
+    const count = page.length;
+    const records = page;
+    page = [];
+    // The progress moves and the position is taken at the moment the page is handed over (see exportProgress.ts).
+    progress.advance(file.index, count);
+    if (finished) progress.finish(file.index);
+    const position = plan.stateWith(progress.snapshot());
+    await ctx.emit(records, () => position);
+  };
+  try {
+    const iterate = (async () => {
+      for await (const line of lines) {
+        if (line === '') continue;
+        lineNumber++;
+        if (lineNumber <= skip) continue;
+        try {
+          page.push(plan.toRecord(line));
+        } catch (err) {
+          if (err instanceof ExportLineError) throw lineError(plan, file, lineNumber, err.message);
+          throw err;
+        }
+        if (page.length >= PAGE_LINES) {
+          await handOver(false);
+          if (ctx.interrupt.aborted) return 'interrupted' as const;
+        }
+      }
+      return 'complete' as const;
+    })();
+    // When a stream error wins the race, the loop ends on its own once the streams are destroyed below.
+    iterate.catch(() => undefined);
+    const outcome = await Promise.race([iterate, failed]);
+    if (outcome === 'interrupted') return outcome;
+    if (lineNumber !== file.itemCount) {
+      throw new ConnectorError(
+        'system_error',
+        `The export data file s3://${plan.bucket}/${file.key} holds ${lineNumber} lines but its manifest entry says ${file.itemCount} items: the export is incomplete or damaged. Reset the stream to export again.`,
+        { stream: plan.stream },
+      );
+    }
+    await handOver(true);
+    return 'complete';
+  } finally {
+    lines.close();
+    body.destroy();
+    gunzip.destroy();
+  }
+}
+
+function lineError(plan: DataFilesPlan, file: DataFile, lineNumber: number, what: string): ConnectorError {
+  return new ConnectorError('system_error', `Line ${lineNumber} of the export data file s3://${plan.bucket}/${file.key} ${what}.`, { stream: plan.stream });
+}
+
+function toReadError(err: unknown, plan: DataFilesPlan, file: DataFile): unknown {
+  if (err instanceof ConnectorError) return err;
+  const code = (err as { code?: string }).code;
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
+    return new ConnectorError('system_error', `The export data file s3://${plan.bucket}/${file.key} is not valid gzip (${firstLine((err as Error).message)}).`, { stream: plan.stream, cause: err });
+  }
+  if (isRetryable(err)) {
+    return new ConnectorError('transient_error', `Reading the export data file s3://${plan.bucket}/${file.key} kept failing: ${firstLine((err as Error).message)}`, { stream: plan.stream, cause: err });
+  }
+  return err;
+}
