@@ -3,7 +3,7 @@
 // state PyAirbyte stored in that cache. PyAirbyte parses every message with the official protocol models, so this
 // is also the second protocol check (the first is schemas/airbyte-messages.schema.json).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -124,5 +124,6 @@ describe('PyAirbyte', () => {
     const changed = t2.rows.filter((r) => Date.parse(r._airbyte_extracted_at) > firstExtracted).map((r) => `${r.pk}#${Number(r.sk)}`);
     expect(changed.sort()).toEqual(['order-1#2', 'order-7#100']);
     expect(JSON.stringify(t2.state)).toContain(at(31));
+    rmSync(workDir, { recursive: true, force: true });
   });
 });
