@@ -30,7 +30,7 @@ function pyairbyte(workDir: string, args: unknown): Promise<Report> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, [DRIVER, argsFile], {
       cwd: workDir,
-      env: hostEnv('pyairbyte', { AIRBYTE_PROJECT_DIR: workDir }),
+      env: hostEnv('pyairbyte', { AIRBYTE_PROJECT_DIR: workDir, AIRBYTE_LOGGING_ROOT: join(workDir, 'logs') }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
