@@ -3,7 +3,7 @@
 // becomes ["string","number"]. Pure logic, unit-tested.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { JsonObject, JsonValue } from '../protocol/airbyte/messages.js';
-import { isIntegral } from '../convert/number.js';
+import { compareNumbers, isIntegral } from '../convert/number.js';
 import type { TableKeys } from './tables.js';
 
 export interface Shape {
@@ -42,8 +42,14 @@ export function shapeOfValue(value: AttributeValue, into: Shape = {}): Shape {
   return into;
 }
 
+const INT64_MAX = '9223372036854775807';
+const INT64_MIN = '-9223372036854775808';
+
+/** 'integer' only for whole numbers a 64-bit integer column holds: destinations map integer to BIGINT, and one
+ *  38-digit value would fail a whole load there; 'number' keeps every digit as a decimal. */
 function addNumber(shape: Shape, text: string): void {
-  shape.number = shape.number === 'number' || !isIntegral(text) ? 'number' : 'integer';
+  const int64 = isIntegral(text) && compareNumbers(text, INT64_MAX) <= 0 && compareNumbers(text, INT64_MIN) >= 0;
+  shape.number = shape.number === 'number' || !int64 ? 'number' : 'integer';
 }
 
 /** Adds every attribute of an item (or map) to the per-attribute shapes. */

@@ -40,7 +40,12 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const lines = stdout.split('\n').filter((l) => l !== '');
-      resolve({ code, signal, lines, messages: lines.map((l) => parseLine(l)), stderr });
+      // A line that is not JSON fails the test at once (a throw here would leave the promise pending forever).
+      try {
+        resolve({ code, signal, lines, messages: lines.map((l) => parseLine(l)), stderr });
+      } catch (err) {
+        reject(err);
+      }
     });
   });
 }

@@ -69,3 +69,15 @@ describe('schema inference', () => {
     expect(schema.properties.sb).toEqual({ type: ['string', 'null'] });
   });
 });
+
+describe('integers beyond 64 bits', () => {
+  it('are typed number, so a BIGINT column never receives them', () => {
+    const schema = infer([
+      { pk: { S: 'a' }, sk: { N: '1' }, small: { N: '9223372036854775807' }, big: { N: '9223372036854775808' }, neg: { N: '-12345678901234567890123456789012345678' } },
+    ]);
+    const p = schema.properties as Record<string, unknown>;
+    expect(p.small).toEqual({ type: ['integer', 'null'] });
+    expect(p.big).toEqual({ type: ['number', 'null'] });
+    expect(p.neg).toEqual({ type: ['number', 'null'] });
+  });
+});
