@@ -31,8 +31,12 @@ const LOG_INTERVAL_MS = 60_000;
 const THROTTLE_DECREASE = 0.5;
 /** …at most once per this interval: a burst of throttled segments is one signal, not eight. */
 const THROTTLE_QUIET_MS = 1_000;
-/** After a throttle the rate climbs back by this share of its reference rate per second (from half to full: 20 s). */
+/** After a throttle the rate climbs back by this share of the ceiling per second (from half to full: 20 s). */
 const RECOVERY_SHARE_PER_SECOND = 0.025;
+/** Uncapped tables: the limit grows by this share of itself per second after a throttle. */
+const UNCAPPED_RECOVERY_PER_SECOND = 0.05;
+/** Uncapped tables are only paced after a throttle when this reader consumed at least this many units per second. */
+const UNCAPPED_MIN_PACED_RATE = 100;
 /** The rate never drops below this many read units per second, so a read always moves on. */
 const MIN_RATE = 0.5;
 /** Without a measured cost yet and no size in DescribeTable, an item is assumed to weigh this much. */
@@ -105,9 +109,9 @@ export class TokenBucket {
  */
 export class AdaptiveRate {
   private current: number;
-  /** The rate recovery is measured against: the ceiling, or for an unlimited table the rate when throttled. */
-  private reference: number;
   private lastThrottle = -Infinity;
+  /** Uncapped tables: the measured rate when the limit was set, which recovery lifts the limit from. */
+  private throttledAt = 0;
   private last: number;
 
   constructor(
@@ -115,7 +119,6 @@ export class AdaptiveRate {
     private ceiling: number,
   ) {
     this.current = ceiling;
-    this.reference = ceiling;
     this.last = clock.now();
   }
 
@@ -123,7 +126,6 @@ export class AdaptiveRate {
     this.advance();
     const wasAtCeiling = this.current >= this.ceiling;
     this.ceiling = ceiling;
-    if (Number.isFinite(ceiling)) this.reference = ceiling;
     this.current = wasAtCeiling ? ceiling : Math.min(this.current, ceiling);
   }
 
@@ -133,9 +135,15 @@ export class AdaptiveRate {
     const now = this.clock.now();
     if (now - this.lastThrottle < THROTTLE_QUIET_MS) return;
     this.lastThrottle = now;
-    const from = Number.isFinite(this.current) ? this.current : Math.max(MIN_RATE, measuredRate);
-    if (!Number.isFinite(this.ceiling)) this.reference = from;
-    this.current = Math.max(MIN_RATE, from * THROTTLE_DECREASE);
+    if (!Number.isFinite(this.current)) {
+      // An on-demand table serves thousands of units per second: throttled while this reader consumes a trickle,
+      // the cause is elsewhere (another client on a hot partition) and pacing this reader would not help.
+      if (measuredRate < UNCAPPED_MIN_PACED_RATE) return;
+      this.throttledAt = measuredRate;
+      this.current = measuredRate * THROTTLE_DECREASE;
+      return;
+    }
+    this.current = Math.max(MIN_RATE, this.current * THROTTLE_DECREASE);
   }
 
   unitsPerSecond(): number {
@@ -148,9 +156,14 @@ export class AdaptiveRate {
     const seconds = (now - this.last) / 1000;
     this.last = now;
     if (this.current >= this.ceiling) return;
-    this.current += this.reference * RECOVERY_SHARE_PER_SECOND * seconds;
-    if (!Number.isFinite(this.ceiling) && this.current >= this.reference * 2) this.current = Infinity;
-    else if (this.current > this.ceiling) this.current = this.ceiling;
+    if (Number.isFinite(this.ceiling)) {
+      this.current = Math.min(this.ceiling, this.current + this.ceiling * RECOVERY_SHARE_PER_SECOND * seconds);
+    } else {
+      // No ceiling to measure recovery against: grow by a share of the current rate, and lift the limit altogether
+      // once it is twice what was consumed when the throttling happened.
+      this.current *= 1 + UNCAPPED_RECOVERY_PER_SECOND * seconds;
+      if (this.current >= this.throttledAt * 2) this.current = Infinity;
+    }
   }
 }
 
@@ -191,8 +204,11 @@ export function budgetCeiling(table: TableDescription, limits: BudgetLimits): Bu
 class ConsumptionWindow {
   private readonly entries: { at: number; units: number }[] = [];
   private sum = 0;
+  private readonly startedAt: number;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Clock) {
+    this.startedAt = clock.now();
+  }
 
   add(units: number): void {
     this.entries.push({ at: this.clock.now(), units });
@@ -202,7 +218,9 @@ class ConsumptionWindow {
 
   unitsPerSecond(): number {
     this.prune();
-    return this.sum / (RATE_WINDOW_MS / 1000);
+    // Early in a read the window is not full yet; dividing by its whole span would understate the rate.
+    const span = Math.max(1000, Math.min(RATE_WINDOW_MS, this.clock.now() - this.startedAt));
+    return this.sum / (span / 1000);
   }
 
   private prune(): void {

@@ -27,6 +27,7 @@ export interface WireScanRequest {
   ExclusiveStartKey?: WireKey;
   ConsistentRead?: boolean;
   FilterExpression?: string;
+  ProjectionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
   ExpressionAttributeValues?: Record<string, WireValue>;
 }

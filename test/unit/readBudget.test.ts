@@ -150,11 +150,18 @@ describe('AdaptiveRate', () => {
     const clock = new FakeClock();
     const rate = new AdaptiveRate(clock, Infinity);
     expect(rate.unitsPerSecond()).toBe(Infinity);
-    rate.throttled(400);
-    expect(rate.unitsPerSecond()).toBe(200);
-    clock.t += 20_000;
-    expect(rate.unitsPerSecond()).toBeCloseTo(400);
+    rate.throttled(4000);
+    expect(rate.unitsPerSecond()).toBe(2000);
+    clock.t += 10_000;
+    expect(rate.unitsPerSecond()).toBeGreaterThan(2500);
+    expect(rate.unitsPerSecond()).toBeLessThan(4000);
     clock.t += 60_000;
+    expect(rate.unitsPerSecond()).toBe(Infinity);
+  });
+
+  it('without a ceiling, does not pace a reader that was consuming a trickle when throttled', () => {
+    const rate = new AdaptiveRate(new FakeClock(), Infinity);
+    rate.throttled(20);
     expect(rate.unitsPerSecond()).toBe(Infinity);
   });
 });
