@@ -1,6 +1,6 @@
 // The fast path for Scan: the request is signed with the SDK's own SigV4 signer (the client's resolved credential
 // provider, region and clock offset, so the default chain, access keys and assume-role all work as everywhere else)
-// and sent over a kept-alive agent; the response's wire JSON becomes record text directly (wireItemToJson), without
+// and sent over a kept-alive agent; the response's text becomes record text in one pass (scan/wirePage.ts), without
 // the SDK's parse into AttributeValue objects — which, with the garbage it makes, was most of the CPU of a scan.
 // Failures are shaped like the SDK's (name from __type, $metadata.httpStatusCode), so aws/retry.ts and aws/errors.ts
 // classify them the same: throttling and 5xx are retried, access denied and missing tables are reported as such.
@@ -8,8 +8,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { wireItemToJson, type WireItem, type WireValue } from '../convert/wireJson.js';
+import type { WireValue } from '../convert/wireJson.js';
 import type { WireKey } from '../convert/keyCodec.js';
+import { scanResponseToRecords, type CursorWireValue } from './wirePage.js';
 
 /** Sockets kept per scanner: enough for the widest read concurrency. */
 const MAX_SOCKETS = 300;
@@ -41,7 +42,7 @@ export interface WireScanOptions {
   cursorField?: string;
 }
 
-export type WireCursorValue = { S: string } | { N: string };
+export type WireCursorValue = CursorWireValue;
 
 export interface WireScanPage {
   /** One JSON object text per item, in the order DynamoDB returned them. */
@@ -53,14 +54,6 @@ export interface WireScanPage {
   scannedCount: number;
   /** With options.cursorField: the cursor value of each record (undefined where absent or of another type). */
   cursorValues?: (WireCursorValue | undefined)[];
-}
-
-interface WireScanResponse {
-  Items?: WireItem[];
-  LastEvaluatedKey?: WireKey;
-  ConsumedCapacity?: { CapacityUnits?: number };
-  Count?: number;
-  ScannedCount?: number;
 }
 
 /** A failed request, shaped like the SDK's service exceptions. */
@@ -128,7 +121,7 @@ export function createWireScanner(client: DynamoDBClient): WireScanner {
       body,
     );
     if (response.status !== 200) throw serviceError(response.status, response.headers, response.text);
-    return toPage(JSON.parse(response.text) as WireScanResponse, options);
+    return toPage(response.text, options);
   };
 
   return {
@@ -154,26 +147,16 @@ async function resolveEndpoint(client: DynamoDBClient): Promise<URL> {
   return new URL(resolved.url.href);
 }
 
-function toPage(response: WireScanResponse, options: WireScanOptions): WireScanPage {
-  const items = response.Items ?? [];
-  const records = new Array<string>(items.length);
-  for (let i = 0; i < items.length; i++) records[i] = wireItemToJson(items[i] as WireItem, options.recordSuffix, options.omit);
+function toPage(text: string, options: WireScanOptions): WireScanPage {
+  const { records, cursorValues, rest } = scanResponseToRecords(text, options);
   const page: WireScanPage = {
     records,
-    lastEvaluatedKey: response.LastEvaluatedKey,
-    consumedCapacity: response.ConsumedCapacity?.CapacityUnits,
-    count: response.Count ?? items.length,
-    scannedCount: response.ScannedCount ?? items.length,
+    lastEvaluatedKey: rest.LastEvaluatedKey as WireKey | undefined,
+    consumedCapacity: (rest.ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits,
+    count: typeof rest.Count === 'number' ? rest.Count : records.length,
+    scannedCount: typeof rest.ScannedCount === 'number' ? rest.ScannedCount : records.length,
   };
-  const field = options.cursorField;
-  if (field !== undefined) {
-    page.cursorValues = items.map((item) => {
-      const value = item[field] as Partial<Record<string, unknown>> | undefined;
-      if (typeof value?.S === 'string') return { S: value.S };
-      if (typeof value?.N === 'string') return { N: value.N };
-      return undefined;
-    });
-  }
+  if (cursorValues !== undefined) page.cursorValues = cursorValues;
   return page;
 }
 

@@ -62,6 +62,8 @@ const awkwardItems: Record<string, AttributeValue>[] = [
     '#hash': { N: '7' },
     'quote"name\\': { S: 'v' },
     'ctrl\u0001name\n': { S: 'v' },
+    '10': { S: 'integer-like names come first in a JavaScript object' },
+    '2': { M: { '7': { N: '7' }, b: { S: 'b' }, '01': { S: 'not integer-like' } } },
     '\u4e2d\u6587': { SS: ['\u00e9', '\ud83d\ude00', 'a\nb'] },
   },
 ];
