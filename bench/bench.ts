@@ -220,11 +220,15 @@ async function verifyConnectorRecordCount(connectorArgs: string[], expected: num
   console.log(`verified: the connector emits all ${records} records`);
 }
 
+/** Counts RECORD lines, streaming; throws with the connector's own ERROR trace when it reported one. */
 async function countRecordLines(stdout: Readable): Promise<number> {
   let records = 0;
+  let error: string | undefined;
   for await (const line of createInterface({ input: stdout, crlfDelay: Infinity })) {
     if (line.includes('"type":"RECORD"')) records++;
+    else if (line.includes('"type":"TRACE"') && line.includes('"type":"ERROR"')) error ??= line;
   }
+  if (error !== undefined) throw new Error(`after ${records} records the connector reported: ${error.slice(0, 2000)}`);
   return records;
 }
 
@@ -258,7 +262,12 @@ async function runMeasured(variant: Variant, usageFile: string, devNullFd: numbe
   const counted = variant.stdout === 'count' && child.stdout ? countRecordLines(child.stdout) : Promise.resolve(undefined);
   const collected = variant.stdout === 'pipe' ? collect(child.stdout) : undefined;
   const stderr = collect(child.stderr);
-  const [, records] = await Promise.all([exitOf(child), counted]).catch((err: Error) => {
+  // When the connector fails, its own ERROR trace (seen by the counter) says more than its exit code.
+  const exited = exitOf(child).catch(async (err: unknown) => {
+    await counted;
+    throw err;
+  });
+  const [, records] = await Promise.all([exited, counted]).catch((err: Error) => {
     throw new Error(`${variant.name} run: ${err.message}\n${stderr().slice(-4000)}`);
   });
   const wallS = (performance.now() - started) / 1000;
