@@ -34,14 +34,14 @@ export async function createBenchTable(client: DynamoDBClient, table: string): P
   await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: table });
 }
 
-/** Writes items 0..count-1 with `writers` concurrent BatchWriteItem loops that take batches from a shared counter. */
-export async function loadItems(client: DynamoDBClient, table: string, count: number, writers: number): Promise<void> {
-  const batches = Math.ceil(count / BATCH_SIZE);
+/** Writes items from..to-1 with `writers` concurrent BatchWriteItem loops that take batches from a shared counter. */
+export async function loadItems(client: DynamoDBClient, table: string, to: number, writers: number, from = 0): Promise<void> {
+  const batches = Math.ceil((to - from) / BATCH_SIZE);
   let next = 0;
   const writer = async () => {
     for (let batch = next++; batch < batches; batch = next++) {
-      const first = batch * BATCH_SIZE;
-      const last = Math.min(count, first + BATCH_SIZE);
+      const first = from + batch * BATCH_SIZE;
+      const last = Math.min(to, first + BATCH_SIZE);
       const requests = Array.from({ length: last - first }, (_, k) => ({ PutRequest: { Item: benchItem(first + k) } }));
       await writeBatch(client, table, requests);
     }

@@ -3,6 +3,7 @@
 // left out; both with a warning, logged as each table is done. Each protocol builds its own catalog from the result.
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import { isAccessDenied } from '../aws/errors.js';
+import { budgetLimitsOf, ReadBudgets } from '../aws/readBudget.js';
 import { excludedAttributesFor } from '../config/excludedAttributes.js';
 import type { Config } from '../config/validate.js';
 import { configError } from '../errors/ConnectorError.js';
@@ -39,6 +40,7 @@ export async function listIncludedTables(ctx: CallContext, config: Config): Prom
 export async function discoverTables(ctx: CallContext, config: Config): Promise<DiscoveredTable[]> {
   const tables = await listIncludedTables(ctx, config);
   const sampleSize = config.discovery_sample_size ?? 1000;
+  const budgets = new ReadBudgets({ limits: budgetLimitsOf(config), consistentRead: false, log: ctx.log, describe: (table) => describeTable(ctx, table) });
   const denied: string[] = [];
   const discovered = await mapConcurrent(tables, DESCRIBE_CONCURRENCY, async (table): Promise<DiscoveredTable | undefined> => {
     let description: TableDescription;
@@ -51,7 +53,7 @@ export async function discoverTables(ctx: CallContext, config: Config): Promise<
       return undefined;
     }
     const shapes = new Map<string, Shape>();
-    const sample = await sampleItems(ctx, table, sampleSize);
+    const sample = await sampleItems(ctx, table, sampleSize, await budgets.forTable(table, description));
     if (sample.ok) {
       for (const item of sample.items) addAttributes(shapes, item);
     } else {

@@ -83,7 +83,7 @@ export async function readCdcStream(ctx: SourceContext, clients: CdcClients, set
         ? await fillGapByExport(ctx, clients.gapExport, { stream, table: plan.table, state, cursor: cdcCursor(cdc.generation, 'snapshot'), columns: settings.columns, completeState: snapshotFinished, ...omit })
         : clients.exportSnapshot !== undefined
         ? await snapshotByExport(ctx, clients.exportSnapshot, { stream, table: plan.table, state, snapshotSuffix: suffix, completeState: snapshotFinished, ...(plan.omit !== undefined ? { omit: plan.omit } : {}) })
-        : await readScanStream(ctx, clients.dynamodb, clients.scanSettings, {
+        : await readScanStream(ctx, clients.scanSettings, {
         stream,
         table: tableName,
         cursorField: undefined,

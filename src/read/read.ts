@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../pipeline/cdcColumns.js';
 import type { ReadEvent } from '../pipeline/events.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
-import { readScanStream, type ScanSettings } from '../scan/scanStream.js';
+import { readScanStream, scanSettingsFor, type ScanSettings } from '../scan/scanStream.js';
 import { autoSegments } from '../scan/segments.js';
 import { emptyState, parseStreamState, type StreamState } from '../state/streamState.js';
 import { mapConcurrent, Semaphore } from '../util/concurrency.js';
@@ -81,7 +81,7 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
   const dynamodb = createDynamoDBClient(config);
   const interrupt = options.interrupt ?? new AbortController().signal;
   const output = outputSettings(config);
-  const scanSettings: ScanSettings = { consistentRead: config.consistent_read ?? false, pageSize: config.page_size };
+  const scanSettings = scanSettingsFor(config, dynamodb, log);
   const needsStreams = plans.some((p) => p.incrementalBy === 'dynamodb_streams');
   const cdcColumns = options.cdcColumns ?? AIRBYTE_CDC_COLUMNS;
   const cdcSettings = cdcSettingsOf(config, cdcColumns);
@@ -109,6 +109,7 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
     .catch((err: unknown) => queue.pushNow({ type: 'error', failureType: 'system_error', message: `Unexpected failure: ${(err as Error)?.message ?? String(err)}` }))
     .finally(() => {
       progress.stop();
+      scanSettings.close();
       dynamodb.destroy();
       cdc?.streams.destroy();
       exports?.s3.destroy();
@@ -139,7 +140,7 @@ async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'comp
     } else if (plan.incrementalBy === undefined && sync.snapshotByExport && sync.exports !== undefined) {
       outcome = await snapshotByExport(ctx, sync.exports, { stream: name, table, state: plan.state, ...omit });
     } else {
-      outcome = await readScanStream(ctx, sync.dynamodb, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
+      outcome = await readScanStream(ctx, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
     }
     await output.finish(outcome === 'complete' ? 'COMPLETE' : 'INCOMPLETE');
     return outcome;

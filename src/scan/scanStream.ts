@@ -1,21 +1,44 @@
-// Reads one table with a parallel Scan: workers take segments from ScanProgress, every Scan request holds a permit
-// of the sync-wide semaphore, and each page goes to the orchestrator with the position right after it. Serves full
+// Reads one table with a parallel Scan: workers take segments from ScanProgress, every Scan request waits for the
+// table's read budget, holds a permit of the sync-wide semaphore, goes out on the fast wire path (scan/wireScan.ts)
+// and pays its measured cost; each page goes to the orchestrator with the position right after it. Serves full
 // refresh, incremental-by-cursor and the snapshots of change data capture alike: the cursor adds a filter and a
 // running maximum that is committed only when every segment is finished.
-import { ScanCommand, type AttributeValue, type DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toConnectorError } from '../aws/errors.js';
-import { withRetry } from '../aws/retry.js';
-import { itemToJson } from '../convert/attributeValue.js';
-import { keyToWire, wireToKey } from '../convert/keyCodec.js';
+import { budgetLimitsOf, ReadBudgets } from '../aws/readBudget.js';
+import { isThrottling, withRetry } from '../aws/retry.js';
+import type { WireKey } from '../convert/keyCodec.js';
+import type { Config } from '../config/validate.js';
+import { describeTable } from '../discovery/tables.js';
+import type { Logger } from '../log.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { CursorValue, StreamState } from '../state/streamState.js';
-import { cursorOf, cursorType, formatCursor, isGreaterCursor } from './cursor.js';
+import { cursorType, formatCursor, isGreaterCursor } from './cursor.js';
 import { projectionOf } from './projection.js';
 import { newScan, ScanProgress } from './scanProgress.js';
+import { createWireScanner, type WireScanner, type WireScanRequest } from './wireScan.js';
 
 export interface ScanSettings {
   consistentRead: boolean;
   pageSize: number | undefined;
+  /** Sends the Scans; shared by every scan of the sync (its kept-alive sockets too). */
+  scanner: WireScanner;
+  /** One read budget per table, shared by every scan of the sync. */
+  budgets: ReadBudgets;
+}
+
+/** The scan settings of a sync; `close()` releases the scanner's sockets when the sync is over. */
+export function scanSettingsFor(config: Config, client: DynamoDBClient, log: Logger): ScanSettings & { close(): void } {
+  const consistentRead = config.consistent_read ?? false;
+  const maxRetries = config.max_retries ?? 10;
+  const scanner = createWireScanner(client);
+  const budgets = new ReadBudgets({
+    limits: budgetLimitsOf(config),
+    consistentRead,
+    log,
+    describe: (table) => describeTable({ client, log, maxRetries }, table),
+  });
+  return { consistentRead, pageSize: config.page_size, scanner, budgets, close: () => scanner.destroy() };
 }
 
 export interface ScanPlan {
@@ -39,7 +62,7 @@ export interface ScanPlan {
 
 export type ScanOutcome = 'complete' | 'interrupted';
 
-export async function readScanStream(ctx: SourceContext, client: DynamoDBClient, settings: ScanSettings, plan: ScanPlan): Promise<ScanOutcome> {
+export async function readScanStream(ctx: SourceContext, settings: ScanSettings, plan: ScanPlan): Promise<ScanOutcome> {
   const { stream, table } = plan;
   const committed = plan.state.cursor?.value ?? null;
   const resumed = plan.state.scan !== null;
@@ -60,45 +83,65 @@ export async function readScanStream(ctx: SourceContext, client: DynamoDBClient,
       ? (plan.completeState ?? ((x) => x))(completedState(plan, progress.maxCursorSeen, committed))
       : { ...plan.state, scan: progress.snapshot(), cursor: committed ? { field: plan.cursorField as string, value: committed } : null };
 
-  const baseInput: ScanCommandInput = {
+  const baseRequest: WireScanRequest = {
     TableName: table,
     TotalSegments: progress.totalSegments,
     ConsistentRead: settings.consistentRead,
-    ...(settings.pageSize !== undefined ? { Limit: settings.pageSize } : {}),
     ...expressionsOf(plan, lowerBound),
   };
+  const pageOptions = {
+    ...(plan.recordSuffix !== undefined ? { recordSuffix: plan.recordSuffix } : {}),
+    ...(plan.omit !== undefined ? { omit: plan.omit } : {}),
+    ...(plan.cursorField !== undefined ? { cursorField: plan.cursorField } : {}),
+  };
+  const budget = await settings.budgets.forTable(table);
+
+  /** One page, paced by the budget; a retry resends the same start key, so no page is lost or read twice. */
+  const scanPage = (segment: number, startKey: WireKey | undefined) =>
+    withRetry(
+      async () => {
+        const permit = await budget.acquire(settings.pageSize);
+        try {
+          const page = await ctx.permits.use(() =>
+            settings.scanner.scan(
+              {
+                ...baseRequest,
+                Segment: segment,
+                ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
+                ...(permit.limit !== undefined ? { Limit: permit.limit } : {}),
+              },
+              pageOptions,
+            ),
+          );
+          budget.pay(permit, page.consumedCapacity, page.scannedCount);
+          return page;
+        } catch (err) {
+          budget.failed(permit, isThrottling(err));
+          throw err;
+        }
+      },
+      { what: `Scan of ${table} segment ${segment}/${progress.totalSegments}`, log: ctx.log, maxRetries: ctx.maxRetries },
+    );
 
   const worker = async () => {
     for (let assignment = progress.nextSegment(); assignment; assignment = progress.nextSegment()) {
       const { segment } = assignment;
-      let startKey = assignment.startKey ? wireToKey(assignment.startKey) : undefined;
+      let startKey = assignment.startKey;
       do {
         if (stop.signal.aborted || ctx.interrupt.aborted) return;
-        const input: ScanCommandInput = { ...baseInput, Segment: segment, ExclusiveStartKey: startKey };
-        const page = await ctx.permits.use(() =>
-          withRetry(() => client.send(new ScanCommand(input)), {
-            what: `Scan of ${table} segment ${segment}/${progress.totalSegments}`,
-            log: ctx.log,
-            maxRetries: ctx.maxRetries,
-          }),
-        );
-        const items = page.Items ?? [];
-        const records: string[] = new Array(items.length);
-        for (let i = 0; i < items.length; i++) {
-          const item = items[i]!;
-          records[i] = itemToJson(item, plan.recordSuffix, plan.omit);
-          if (plan.cursorField !== undefined) {
-            const value = cursorOf(item[plan.cursorField]);
+        const page = await scanPage(segment, startKey);
+        if (page.cursorValues !== undefined) {
+          for (const value of page.cursorValues) {
             if (value === undefined) continue;
             trackedType ??= cursorType(value);
             if (cursorType(value) === trackedType) progress.noteCursor(value, isGreaterCursor);
             else otherTypeCount++;
           }
         }
-        startKey = page.LastEvaluatedKey;
+        startKey = page.lastEvaluatedKey;
         // Bookkeeping and handing over happen in the same tick, so any STATE built from here on covers these records.
-        progress.pageDone(segment, startKey ? keyToWire(startKey) : undefined);
-        await ctx.emit(records, position);
+        progress.pageDone(segment, startKey);
+        await ctx.emit(page.records, position);
       } while (startKey !== undefined);
     }
   };
@@ -119,6 +162,7 @@ export async function readScanStream(ctx: SourceContext, client: DynamoDBClient,
       `${otherTypeCount} items of ${table} have a ${plan.cursorField} of another type than the cursor (${trackedType === 'S' ? 'string' : 'number'}): they were emitted, do not move the cursor, and later syncs skip them.`,
     );
   }
+  ctx.log('INFO', budget.summary());
   // Always leave a STATE that covers everything emitted, so a failed or interrupted stream resumes from here.
   await ctx.emit([], position, 'now');
   if (failure !== undefined) throw toConnectorError(failure, 'dynamodb:Scan', `table ${table}`, stream);
@@ -131,13 +175,14 @@ export async function readScanStream(ctx: SourceContext, client: DynamoDBClient,
 }
 
 /** The filter of an incremental scan and the projection of a selection, sharing one ExpressionAttributeNames. */
-function expressionsOf(plan: ScanPlan, lowerBound: CursorValue | null): Partial<ScanCommandInput> {
+function expressionsOf(plan: ScanPlan, lowerBound: CursorValue | null): Partial<WireScanRequest> {
   const names: Record<string, string> = {};
-  const out: Partial<ScanCommandInput> = {};
+  const out: Partial<WireScanRequest> = {};
   if (lowerBound !== null && plan.cursorField !== undefined) {
     names['#cursor'] = plan.cursorField;
     out.FilterExpression = '#cursor > :last';
-    out.ExpressionAttributeValues = { ':last': lowerBound as AttributeValue };
+    // Cursor values are kept in wire form ({S} or {N}), which is what the request carries.
+    out.ExpressionAttributeValues = { ':last': lowerBound };
   }
   if (plan.project !== undefined) {
     const projection = projectionOf(plan.project);

@@ -1,0 +1,82 @@
+// A real HTTP proxy in front of DynamoDB Local that records, for every request, what was asked (operation, body)
+// and what DynamoDB said it cost (ConsumedCapacity) and when the answer went back. DynamoDB Local reports consumed
+// capacity but does not enforce provisioned throughput, so this is how a test sees the rate a reader really used.
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedExchange {
+  operation: string;
+  /** The request body, parsed. */
+  request: Record<string, unknown>;
+  /** ConsumedCapacity.CapacityUnits of the response, when it had one. */
+  consumed: number | undefined;
+  /** performance.now() when the response was sent back. */
+  answeredAt: number;
+}
+
+export interface CapacityProxy {
+  endpoint: string;
+  exchanges: RecordedExchange[];
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+export async function startCapacityProxy(target: string): Promise<CapacityProxy> {
+  const targetUrl = new URL(target);
+  const exchanges: RecordedExchange[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+      headers.host = targetUrl.host;
+      headers['content-length'] = String(body.length);
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const upstream = httpRequest(
+        { hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
+        (upRes) => {
+          const parts: Buffer[] = [];
+          upRes.on('data', (chunk: Buffer) => parts.push(chunk));
+          upRes.on('end', () => {
+            const responseBody = Buffer.concat(parts);
+            exchanges.push({
+              operation: target.slice(target.lastIndexOf('.') + 1),
+              request: parseOr(body.toString('utf8')),
+              consumed: (parseOr(responseBody.toString('utf8')).ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits,
+              answeredAt: performance.now(),
+            });
+            const responseHeaders: Record<string, string | string[]> = {};
+            for (const [name, value] of Object.entries(upRes.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = value;
+            responseHeaders['content-length'] = String(responseBody.length);
+            res.writeHead(upRes.statusCode ?? 502, responseHeaders);
+            res.end(responseBody);
+          });
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    exchanges,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function parseOr(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
