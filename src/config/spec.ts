@@ -1,6 +1,6 @@
 // schemas/spec.json, loaded once: the connection spec served by `spec` and used to validate every config.
 import { readFileSync } from 'node:fs';
-import type { JsonObject } from '../protocol/airbyte/messages.js';
+import type { JsonObject } from '../util/json.js';
 
 const specUrl = new URL('../../../schemas/spec.json', import.meta.url);
 

@@ -7,7 +7,7 @@ import { budgetLimitsOf, ReadBudgets } from '../aws/readBudget.js';
 import { excludedAttributesFor } from '../config/excludedAttributes.js';
 import type { Config } from '../config/validate.js';
 import { configError } from '../errors/ConnectorError.js';
-import type { JsonObject } from '../protocol/airbyte/messages.js';
+import type { JsonObject } from '../util/json.js';
 import { streamProblem } from '../streams/changeReader.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { addAttributes, streamSchema, type Shape } from './inferSchema.js';

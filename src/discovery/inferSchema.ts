@@ -2,7 +2,7 @@
 // types it was seen with — and shapes merge by union, so an attribute seen as S in one item and N in another
 // becomes ["string","number"]. Pure logic, unit-tested.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { JsonObject, JsonValue } from '../protocol/airbyte/messages.js';
+import type { JsonObject, JsonValue } from '../util/json.js';
 import { compareNumbers, isIntegral } from '../convert/number.js';
 import type { TableKeys } from './tables.js';
 

@@ -1,6 +1,6 @@
 // The metadata columns of change-data-capture records. Their meaning is the same in both protocols; their names
 // follow each ecosystem's convention (Airbyte: _ab_cdc_*, Singer: _sdc_*), so sources take the names as a parameter.
-import type { JsonObject } from '../protocol/airbyte/messages.js';
+import type { JsonObject } from '../util/json.js';
 
 export interface CdcColumns {
   /** Sorts every change of an item in the order DynamoDB applied it. */

@@ -1,6 +1,6 @@
 // A stream as a sync should read it, whichever protocol's catalog asked for it (Airbyte's configured catalog or a
 // Singer catalog with metadata).
-import type { SyncMode } from '../protocol/airbyte/messages.js';
+import type { SyncMode } from '../util/json.js';
 
 /** Where an incremental stream finds its changes. */
 export type IncrementalBy = 'cursor' | 'dynamodb_streams' | 's3_export';

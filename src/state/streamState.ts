@@ -35,7 +35,7 @@
 // }
 import { isWireKey, type WireKey } from '../convert/keyCodec.js';
 import { configError } from '../errors/ConnectorError.js';
-import type { JsonObject, SyncMode } from '../protocol/airbyte/messages.js';
+import type { JsonObject, SyncMode } from '../util/json.js';
 import { hasSegment, isValidRanges, type SegmentRanges } from './segmentRanges.js';
 
 export const STATE_VERSION = 1;

@@ -7,15 +7,15 @@ import type { RawJson, StreamStatus } from '../../pipeline/events.js';
 
 export type { FailureType, LogLevel, RawJson, StreamStatus };
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import type { JsonObject, JsonValue, SyncMode } from '../../util/json.js';
+
+export type { JsonObject, JsonValue, SyncMode };
 
 export interface StreamDescriptor {
   name: string;
   namespace?: string;
 }
 
-export type SyncMode = 'full_refresh' | 'incremental';
 export type DestinationSyncMode = 'append' | 'overwrite' | 'append_dedup' | 'update';
 
 export interface AirbyteStream {
