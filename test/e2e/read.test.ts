@@ -102,3 +102,46 @@ describe('read (full refresh)', () => {
     expect(lastState).toBeLessThan(complete);
   });
 });
+
+describe('excluded_attributes in Airbyte mode', () => {
+  const table = uniqueName('pii_users');
+  const otherTable = uniqueName('orders_pii');
+
+  beforeAll(async () => {
+    for (const t of [table, otherTable]) {
+      await createTable(client, t, { hash: ['id', 'S'] });
+      await putItems(client, t, Array.from({ length: 30 }, (_, i) => ({ id: { S: `u${i}` }, email: { S: `u${i}@example.com` }, 'ssn no.': { S: `${i}` }, name: { S: `n${i}` } })));
+    }
+  });
+
+  it('never leave the connector: not in the discovered schema, not in any record; other tables keep them', async () => {
+    const config = jsonFile(
+      connectorConfig(endpoint, { include_tables: [table, otherTable], excluded_attributes: [{ tables: 'pii_*', attributes: ['email', 'ssn no.'] }] }),
+    );
+    const discovered = await runCli(['discover', '--config', config]);
+    expect(discovered.code).toBe(0);
+    const streams = ofType(discovered.messages, 'CATALOG')[0].catalog.streams;
+    const schemaOf = (name: string) => Object.keys(streams.find((s: any) => s.name === name).json_schema.properties);
+    expect(schemaOf(table)).toEqual(['id', 'name']);
+    expect(schemaOf(otherTable)).toEqual(expect.arrayContaining(['email', 'ssn no.']));
+
+    const result = await runCli(['read', '--config', config, '--catalog', jsonFile(fullRefreshCatalog(table, otherTable))]);
+    expect(result.code).toBe(0);
+    expect(protocolViolations(result.messages)).toEqual([]);
+    const piiRecords = records(result.messages, table);
+    expect(piiRecords).toHaveLength(30);
+    for (const r of piiRecords) expect(Object.keys(r).sort()).toEqual(['id', 'name']);
+    expect(result.lines.filter((l) => l.includes('@example.com') && l.includes(table))).toEqual([]);
+    expect(records(result.messages, otherTable).every((r: any) => r.email !== undefined && r['ssn no.'] !== undefined)).toBe(true);
+  });
+
+  it('a key attribute cannot be excluded: config_error naming it', async () => {
+    const config = jsonFile(connectorConfig(endpoint, { include_tables: [table], excluded_attributes: [{ tables: table, attributes: ['id'] }] }));
+    const result = await runCli(['read', '--config', config, '--catalog', jsonFile(fullRefreshCatalog(table))]);
+    expect(result.code).not.toBe(0);
+    const errors = traces(result.messages, 'ERROR');
+    expect(errors[0].error.failure_type).toBe('config_error');
+    expect(errors[0].error.message).toContain('id');
+    expect(records(result.messages, table)).toEqual([]);
+  });
+});
