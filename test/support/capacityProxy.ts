@@ -1,8 +1,9 @@
 // A real HTTP proxy in front of DynamoDB Local that records, for every request, what was asked (operation, body)
 // and what DynamoDB said it cost (ConsumedCapacity) and when the answer went back. DynamoDB Local reports consumed
 // capacity but does not enforce provisioned throughput, so this is how a test sees the rate a reader really used.
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { reply, sendUpstream } from './upstream.js';
 
 export interface RecordedExchange {
   operation: string;
@@ -20,8 +21,6 @@ export interface CapacityProxy {
   close(): Promise<void>;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
-
 export async function startCapacityProxy(target: string): Promise<CapacityProxy> {
   const targetUrl = new URL(target);
   const exchanges: RecordedExchange[] = [];
@@ -30,34 +29,16 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-      headers.host = targetUrl.host;
-      headers['content-length'] = String(body.length);
       const target = String(req.headers['x-amz-target'] ?? '');
-      const upstream = httpRequest(
-        { hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
-        (upRes) => {
-          const parts: Buffer[] = [];
-          upRes.on('data', (chunk: Buffer) => parts.push(chunk));
-          upRes.on('end', () => {
-            const responseBody = Buffer.concat(parts);
-            exchanges.push({
-              operation: target.slice(target.lastIndexOf('.') + 1),
-              request: parseOr(body.toString('utf8')),
-              consumed: (parseOr(responseBody.toString('utf8')).ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits,
-              answeredAt: performance.now(),
-            });
-            const responseHeaders: Record<string, string | string[]> = {};
-            for (const [name, value] of Object.entries(upRes.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = value;
-            responseHeaders['content-length'] = String(responseBody.length);
-            res.writeHead(upRes.statusCode ?? 502, responseHeaders);
-            res.end(responseBody);
-          });
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      upstream.end(body);
+      sendUpstream(targetUrl, req, body).then((up) => {
+        exchanges.push({
+          operation: target.slice(target.lastIndexOf('.') + 1),
+          request: parseOr(body.toString('utf8')),
+          consumed: (parseOr(up.body.toString('utf8')).ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits,
+          answeredAt: performance.now(),
+        });
+        reply(res, up);
+      }, () => res.destroy());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -25,13 +25,13 @@ import {
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { TEST_CREDENTIALS } from './dynamo.js';
+import { reply, sendUpstream } from './upstream.js';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const OWN_OPERATIONS = new Set(['ExportTableToPointInTime', 'DescribeExport', 'ListExports', 'DescribeContinuousBackups', 'UpdateContinuousBackups']);
 /** How far in the future an ExportTime or ExportToTime may be before it is refused (clocks of one machine). */
@@ -453,39 +453,13 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
 
   /** `afterWrite` runs once the upstream has answered and before the client gets the answer. */
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse, afterWrite?: () => Promise<void>): void {
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-    }
-    headers.host = target.host;
-    headers['content-length'] = String(body.length);
-    const upstream = httpRequest(
-      { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers },
-      (upRes) => {
-        const responseHeaders: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(upRes.headers)) {
-          if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = value;
-        }
-        if (!afterWrite) {
-          res.writeHead(upRes.statusCode ?? 502, responseHeaders);
-          upRes.pipe(res);
-          upRes.on('error', () => res.destroy());
-          return;
-        }
-        const parts: Buffer[] = [];
-        upRes.on('data', (chunk: Buffer) => parts.push(chunk));
-        upRes.on('error', () => res.destroy());
-        upRes.on('end', () => {
-          const reply = () => {
-            res.writeHead(upRes.statusCode ?? 502, responseHeaders);
-            res.end(Buffer.concat(parts));
-          };
-          afterWrite().then(reply, reply);
-        });
+    sendUpstream(target, req, body).then(
+      async (up) => {
+        if (afterWrite) await afterWrite().catch(() => undefined);
+        reply(res, up);
       },
+      () => res.destroy(),
     );
-    upstream.on('error', () => res.destroy());
-    upstream.end(body);
   }
 
   await new Promise<void>((resolve, reject) => {

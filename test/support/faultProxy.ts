@@ -2,8 +2,9 @@
 // 500s, dropped connections (before or in the middle of a response) and access denied. Everything it does not
 // fault is forwarded unchanged (method, path, headers, body; Host rewritten to the target) and piped back. The SDK
 // signs for the proxy's host; DynamoDB Local does not verify signatures, so that is harmless.
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { reply, sendUpstream } from './upstream.js';
 
 export type FaultKind = 'throttle' | 'serverError' | 'drop' | 'dropMidResponse' | 'deny';
 
@@ -38,8 +39,6 @@ export interface FaultProxy {
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 
-/** Hop-by-hop headers are per connection and are not forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const targetUrl = new URL(target);
@@ -90,40 +89,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   /** Sends the request on to the target; with `cutHalfway`, answers with half of the real body and drops the socket. */
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse, cutHalfway: boolean): void {
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-    }
-    headers.host = targetUrl.host;
-    headers['content-length'] = String(body.length);
-    const upstream = httpRequest(
-      { protocol: targetUrl.protocol, hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
-      (upRes) => {
-        const parts: Buffer[] = [];
-        upRes.on('data', (chunk: Buffer) => parts.push(chunk));
-        upRes.on('error', () => res.destroy());
-        upRes.on('end', () => {
-          const responseBody = Buffer.concat(parts);
-          const responseHeaders: Record<string, string | string[]> = {};
-          for (const [name, value] of Object.entries(upRes.headers)) {
-            if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = value;
-          }
-          // The full length is announced either way, so a cut response is visibly incomplete to the client.
-          responseHeaders['content-length'] = String(responseBody.length);
-          res.writeHead(upRes.statusCode ?? 502, responseHeaders);
-          if (!cutHalfway) {
-            res.end(responseBody);
-            return;
-          }
-          res.write(responseBody.subarray(0, Math.floor(responseBody.length / 2)), () => {
-            // Give the half body a moment on the wire before the connection goes away.
-            setTimeout(() => res.socket?.destroy(), 20);
-          });
-        });
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    upstream.end(body);
+    sendUpstream(targetUrl, req, body).then((up) => {
+      if (!cutHalfway) return reply(res, up);
+      // The full length is announced, so a cut response is visibly incomplete to the client.
+      res.writeHead(up.status, { ...up.headers, 'content-length': String(up.body.length) });
+      res.write(up.body.subarray(0, Math.floor(up.body.length / 2)), () => {
+        // Give the half body a moment on the wire before the connection goes away.
+        setTimeout(() => res.socket?.destroy(), 20);
+      });
+    }, () => res.destroy());
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -10,12 +10,12 @@
 //
 // Positions are read from DynamoDB Local's iterators ("<stream arn>|001|base64(<shard>|<next sequence>|<time>)"),
 // a format of DynamoDB Local only. Everything else is forwarded unchanged.
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { reply as replyWith, sendUpstream, type UpstreamResponse as Upstream } from './upstream.js';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 const WRAPPED = 'emptywall~';
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 export interface EmptyPagesWall {
   /** Sequence number of the first record behind the wall. */
@@ -31,38 +31,14 @@ export interface StreamsFaultProxy {
   close(): Promise<void>;
 }
 
-interface Upstream {
-  status: number;
-  headers: Record<string, string | string[]>;
-  body: Buffer;
-}
-
 export async function startStreamsFaultProxy(target: string, wall: EmptyPagesWall): Promise<StreamsFaultProxy> {
   const targetUrl = new URL(target);
   const wallSequence = BigInt(wall.sequence);
   let served = 0;
 
+  // DynamoDB Local does not check signatures, so the client's headers can carry another operation.
   const send = (headers: IncomingHttpHeaders, method: string, path: string, body: Buffer, operation?: string): Promise<Upstream> =>
-    new Promise((resolve, reject) => {
-      const out: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-      out.host = targetUrl.host;
-      out['content-length'] = String(body.length);
-      // DynamoDB Local does not check signatures, so the client's headers can carry another operation.
-      if (operation !== undefined) out['x-amz-target'] = `DynamoDBStreams_20120810.${operation}`;
-      const req = httpRequest({ hostname: targetUrl.hostname, port: targetUrl.port, method, path, headers: out }, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const resHeaders: Record<string, string | string[]> = {};
-          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) resHeaders[name] = value;
-          resolve({ status: res.statusCode ?? 502, headers: resHeaders, body: Buffer.concat(parts) });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    sendUpstream(targetUrl, { method, url: path, headers }, body, operation !== undefined ? { 'x-amz-target': `DynamoDBStreams_20120810.${operation}` } : {});
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -70,13 +46,7 @@ export async function startStreamsFaultProxy(target: string, wall: EmptyPagesWal
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop();
-      const reply = (up: Upstream, json?: unknown) => {
-        const out = json === undefined ? up.body : Buffer.from(JSON.stringify(json));
-        const headers: Record<string, string | string[]> = { ...up.headers, 'content-length': String(out.length) };
-        if (json !== undefined) delete headers['x-amz-crc32'];
-        res.writeHead(up.status, headers);
-        res.end(out);
-      };
+      const reply = (up: Upstream, json?: unknown) => replyWith(res, up, json === undefined ? up.body : Buffer.from(JSON.stringify(json)));
       const handle = async () => {
         const forward = (b: Buffer) => send(req.headers, req.method ?? 'POST', req.url ?? '/', b);
         if (operation !== 'GetRecords') return reply(await forward(body));
