@@ -13,7 +13,7 @@ import {
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
-import { jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
+import { cdcCatalog, jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { runWatched, type WatchOptions } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
@@ -38,26 +38,6 @@ function cdcConfig(table: string, extra: Record<string, unknown> = {}, replicati
   });
 }
 
-/** What the UI would configure from discover: incremental + append_dedup, the cursor left to the source (or, as
- *  Airbyte may send it, set to the source-defined one). */
-const cdcCatalog = (name: string, primaryKey: string[][], cursorField?: string[]) => ({
-  streams: [
-    {
-      stream: {
-        name,
-        json_schema: {},
-        supported_sync_modes: ['full_refresh', 'incremental'],
-        source_defined_cursor: true,
-        default_cursor_field: ['_ab_cdc_cursor'],
-        source_defined_primary_key: primaryKey,
-      },
-      sync_mode: 'incremental',
-      ...(cursorField ? { cursor_field: cursorField } : {}),
-      destination_sync_mode: 'append_dedup',
-      primary_key: primaryKey,
-    },
-  ],
-});
 
 interface Sync {
   code: number | null;

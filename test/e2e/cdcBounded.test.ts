@@ -5,7 +5,7 @@
 import { GetRecordsCommand, GetShardIteratorCommand, DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DescribeTableCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
+import { cdcCatalog, jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
 import { connectorConfig, createTable, TEST_CREDENTIALS, testClient, uniqueName } from '../support/dynamo.js';
 import { startFaultProxy } from '../support/faultProxy.js';
 import { runWatched } from '../support/killable.js';
@@ -18,16 +18,7 @@ const STREAM = { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NE
 const PK = [['pk']];
 type Row = Record<string, any>;
 
-const catalog = (name: string) => ({
-  streams: [
-    {
-      stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: true, default_cursor_field: ['_ab_cdc_cursor'], source_defined_primary_key: PK },
-      sync_mode: 'incremental',
-      destination_sync_mode: 'append_dedup',
-      primary_key: PK,
-    },
-  ],
-});
+const catalog = (name: string) => cdcCatalog(name, PK);
 
 interface Sync {
   records: Row[];

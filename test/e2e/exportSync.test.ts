@@ -4,7 +4,7 @@
 // an append+dedup destination across syncs with inserts, updates and deletes.
 import { DeleteItemCommand, PutItemCommand, ScanCommand, UpdateContinuousBackupsCommand, UpdateItemCommand, UpdateTableCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { jsonFile, numbersAsText, ofType, parseLine, traces } from '../support/cli.js';
+import { cdcCatalog, jsonFile, numbersAsText, ofType, parseLine, traces } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { startExportEmulator, type ExportEmulator } from '../support/exportEmulator.js';
 import { lastStateOf, runWatched, type WatchOptions } from '../support/killable.js';
@@ -44,16 +44,7 @@ const fullRefresh = (name: string) => ({
   streams: [{ stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }],
 });
 
-const incremental = (name: string, primaryKey: string[][]) => ({
-  streams: [
-    {
-      stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: true, default_cursor_field: ['_ab_cdc_cursor'], source_defined_primary_key: primaryKey },
-      sync_mode: 'incremental',
-      destination_sync_mode: 'append_dedup',
-      primary_key: primaryKey,
-    },
-  ],
-});
+const incremental = (name: string, primaryKey: string[][]) => cdcCatalog(name, primaryKey);
 
 interface Sync {
   code: number | null;

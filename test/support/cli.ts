@@ -79,3 +79,24 @@ export const fullRefreshCatalog = (...streams: string[]) => ({
     destination_sync_mode: 'overwrite',
   })),
 });
+
+/** What the UI would configure from discover: incremental + append_dedup, the cursor left to the source (or, as
+ *  Airbyte may send it, set to the source-defined one). */
+export const cdcCatalog = (name: string, primaryKey: string[][], cursorField?: string[]) => ({
+  streams: [
+    {
+      stream: {
+        name,
+        json_schema: {},
+        supported_sync_modes: ['full_refresh', 'incremental'],
+        source_defined_cursor: true,
+        default_cursor_field: ['_ab_cdc_cursor'],
+        source_defined_primary_key: primaryKey,
+      },
+      sync_mode: 'incremental',
+      ...(cursorField ? { cursor_field: cursorField } : {}),
+      destination_sync_mode: 'append_dedup',
+      primary_key: primaryKey,
+    },
+  ],
+});
