@@ -90,7 +90,12 @@ it('a data file cut mid-download is read on from the first line not yet emitted'
 
   expect(outcome).toBe('complete');
   expect(gets.filter((k) => k === key)).toHaveLength(2);
-  expect(logs.some((l) => /^WARN Reading .*cutcut.* failed .* from line 1001$/.test(l))).toBe(true);
+  // Where the cut lands depends on how much of the body was processed before the error surfaced (on a loaded
+  // machine, sometimes none of it): the second GET goes on from the first line after the whole pages emitted, and
+  // the records below are each line exactly once.
+  const resumedAt = logs.map((l) => /^WARN Reading .*cutcut.* failed .* from line (\d+)$/.exec(l)?.[1]).find((n) => n !== undefined);
+  expect(resumedAt).toBeDefined();
+  expect((Number(resumedAt) - 1) % 1000).toBe(0);
   expect(records).toHaveLength(3000);
   expect(new Set(records).size).toBe(3000);
   expect(records.map((r) => (JSON.parse(r) as { pk: string }).pk).sort()).toEqual(lines.map((_, i) => `item-${i}`).sort());
