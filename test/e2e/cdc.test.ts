@@ -6,7 +6,6 @@ import {
   DeleteItemCommand,
   DescribeTableCommand,
   PutItemCommand,
-  ScanCommand,
   UpdateTableCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
@@ -14,7 +13,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { cdcCatalog, jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
-import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
+import { connectorConfig, createTable, putItems, testClient, uniqueName, scanAllItems } from '../support/dynamo.js';
 import { runWatched, type WatchOptions } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
 
@@ -136,13 +135,7 @@ function plain(item: Record<string, AttributeValue>): Row {
 }
 
 async function tableContents(table: string, keyOf: (row: Row) => string): Promise<Map<string, Row>> {
-  const rows: Row[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
-    rows.push(...(page.Items ?? []).map(plain));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  const rows = (await scanAllItems(client, table)).map(plain);
   return new Map(rows.map((r) => [keyOf(r), r] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

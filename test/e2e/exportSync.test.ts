@@ -2,10 +2,10 @@
 // and a real S3 server (s3rver): initial_load export for full refresh and for the first sync of DynamoDB Streams
 // mode, kill -9 while the export is running and while its files are read, and replication mode s3_export fed into
 // an append+dedup destination across syncs with inserts, updates and deletes.
-import { DeleteItemCommand, PutItemCommand, ScanCommand, UpdateContinuousBackupsCommand, UpdateItemCommand, UpdateTableCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, UpdateContinuousBackupsCommand, UpdateItemCommand, UpdateTableCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cdcCatalog, jsonFile, numbersAsText, ofType, parseLine, traces } from '../support/cli.js';
-import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
+import { connectorConfig, createTable, putItems, testClient, uniqueName, scanAllItems } from '../support/dynamo.js';
 import { startExportEmulator, type ExportEmulator } from '../support/exportEmulator.js';
 import { lastStateOf, runWatched, type WatchOptions } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
@@ -114,13 +114,7 @@ function plain(item: Record<string, AttributeValue>): Row {
 }
 
 async function tableRows(table: string): Promise<Map<string, Row>> {
-  const rows: Row[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
-    rows.push(...(page.Items ?? []).map(plain));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  const rows = (await scanAllItems(client, table)).map(plain);
   return new Map(rows.map((r) => [String(r.pk), r] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

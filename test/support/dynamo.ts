@@ -2,6 +2,7 @@
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
+  ScanCommand,
   DynamoDBClient,
   type AttributeDefinition,
   type AttributeValue,
@@ -51,4 +52,16 @@ export async function putItems(client: DynamoDBClient, table: string, items: Rec
       requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
     }
   }
+}
+
+/** Every item of a table, read directly with consistent Scans (what a destination must end up equal to). */
+export async function scanAllItems(client: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
 }
