@@ -43,6 +43,11 @@ const MIN_RATE = 0.5;
 const DEFAULT_ITEM_BYTES = 1024;
 /** A read unit pays for this many bytes of a strongly consistent read (twice as many when eventually consistent). */
 const BYTES_PER_READ_UNIT = 4096;
+/** DynamoDB ends a Scan page at 1 MB of items read. */
+const PAGE_BYTES = 1024 * 1024;
+/** A page's Limit asks for this many times the items that fill 1 MB at the measured cost per item: DynamoDB still
+ *  ends the page at 1 MB, and items larger or smaller than the average do not make pages short. */
+const FULL_PAGE_HEADROOM = 1.25;
 /** Weight of the newest page in the running cost per item. */
 const COST_SMOOTHING = 0.3;
 /** Span of the window that measures the recent consumption rate (used when throttled without a set ceiling). */
@@ -286,13 +291,25 @@ export class TableReadBudget {
   async acquire(maxItems?: number): Promise<ReadPermit> {
     this.refreshIfDue();
     const rate = this.rate.unitsPerSecond();
-    if (!Number.isFinite(rate)) return { limit: maxItems, charged: 0 };
+    const pageItems = maxItems ?? this.fullPageItems();
+    if (!Number.isFinite(rate)) return { limit: pageItems, charged: 0 };
     this.bucket.setRate(rate);
     const fitting = Math.max(1, Math.floor((rate * PAGE_SECONDS) / this.unitsPerItem));
-    const limit = maxItems === undefined ? fitting : Math.min(maxItems, fitting);
+    const limit = Math.min(pageItems, fitting);
     const charged = limit * this.unitsPerItem;
     await this.bucket.take(charged);
     return { limit, charged };
+  }
+
+  /**
+   * The Limit of an unpaced page: a little more than the items that fill DynamoDB's 1 MB page. The page still ends at
+   * 1 MB, so a Scan reads the same pages as without a Limit; but the server knows how far to read. DynamoDB Local
+   * reads every remaining item of the segment for a request without one, which makes a scan quadratic in the size
+   * of its segments (measured: 100k items in 4 segments took 26 s without a Limit, 8–9 s with it).
+   */
+  private fullPageItems(): number {
+    const unitsPerFullPage = (PAGE_BYTES / BYTES_PER_READ_UNIT) * (this.options.consistentRead ? 1 : 0.5);
+    return Math.max(1, Math.ceil((unitsPerFullPage / this.unitsPerItem) * FULL_PAGE_HEADROOM));
   }
 
   /**

@@ -48,7 +48,7 @@ export type ScanSegments = number;
  */
 export type ReadConcurrency = number;
 /**
- * Scan Limit: items evaluated per request. Leave empty to let DynamoDB fill each page up to 1 MB.
+ * Scan Limit: items evaluated per request. Leave empty to size each page from the measured item size so that it fills DynamoDB's 1 MB page.
  */
 export type PageSize = number;
 /**

@@ -197,9 +197,19 @@ describe('TableReadBudget', () => {
   it('does not slow an uncapped on-demand table', async () => {
     const { b, clock } = budget(onDemand());
     const permit = await b.acquire();
-    expect(permit).toEqual({ limit: undefined, charged: 0 });
+    expect(permit.charged).toBe(0);
     const { seconds } = await readPages(b, clock, 1000, 128 / 1000);
     expect(seconds).toBe(0);
+  });
+
+  it('asks an unpaced table for a little more than a 1 MB page, following the measured item size', async () => {
+    // 2 KB items, eventually consistent: 512 fill 1 MB; the Limit leaves 25% headroom so the page still ends at 1 MB.
+    const { b, clock } = budget(onDemand());
+    expect((await b.acquire()).limit).toBe(640);
+    expect((await budget(onDemand(), { consistent: true }).b.acquire()).limit).toBe(640);
+    await readPages(b, clock, 30, 0.5 / 4); // the items turn out to weigh 1 KB: twice as many fit
+    expect((await b.acquire()).limit).toBe(1280);
+    expect((await b.acquire(100)).limit).toBe(100); // page_size, when the user sets it, wins
   });
 
   it('paces an on-demand table to max_read_units_per_second', async () => {
