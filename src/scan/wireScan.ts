@@ -1,6 +1,6 @@
 // The fast path for Scan: the request is signed with the SDK's own SigV4 signer (the client's resolved credential
 // provider, region and clock offset, so the default chain, access keys and assume-role all work as everywhere else)
-// and sent over a kept-alive agent; the response's text becomes record text in one pass (scan/wirePage.ts), without
+// and sent over a kept-alive agent; the response's bytes become record text in one pass (scan/wirePage.ts), without
 // the SDK's parse into AttributeValue objects — which, with the garbage it makes, was most of the CPU of a scan.
 // Failures are shaped like the SDK's (name from __type, $metadata.httpStatusCode), so aws/retry.ts and aws/errors.ts
 // classify them the same: throttling and 5xx are retried, access denied and missing tables are reported as such.
@@ -120,8 +120,8 @@ export function createWireScanner(client: DynamoDBClient): WireScanner {
       { protocol: url.protocol, hostname: url.hostname, port: port ?? null, path: url.pathname, method: 'POST', headers: signed.headers, agent: isHttps ? httpsAgent : httpAgent },
       body,
     );
-    if (response.status !== 200) throw serviceError(response.status, response.headers, response.text);
-    return toPage(response.text, options);
+    if (response.status !== 200) throw serviceError(response.status, response.headers, response.body.toString('utf8'));
+    return toPage(response.body, options);
   };
 
   return {
@@ -147,8 +147,8 @@ async function resolveEndpoint(client: DynamoDBClient): Promise<URL> {
   return new URL(resolved.url.href);
 }
 
-function toPage(text: string, options: WireScanOptions): WireScanPage {
-  const { records, cursorValues, rest } = scanResponseToRecords(text, options);
+function toPage(body: Buffer, options: WireScanOptions): WireScanPage {
+  const { records, cursorValues, rest } = scanResponseToRecords(body, options);
   const page: WireScanPage = {
     records,
     lastEvaluatedKey: rest.LastEvaluatedKey as WireKey | undefined,
@@ -163,7 +163,7 @@ function toPage(text: string, options: WireScanOptions): WireScanPage {
 interface RawResponse {
   status: number;
   headers: IncomingMessage['headers'];
-  text: string;
+  body: Buffer;
 }
 
 type RequestFn = typeof httpRequest;
@@ -185,7 +185,7 @@ function send(requestFn: RequestFn, options: RequestOptions, body: string): Prom
           reject(networkError(`premature close: ${received} of ${expected} bytes received`, 'ECONNRESET'));
           return;
         }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks, received).toString('utf8') });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, received) });
       });
       res.on('close', () => {
         if (!res.complete) reject(networkError('aborted: the connection closed before the response was complete', 'ECONNRESET'));

@@ -43,6 +43,20 @@ describe('scanResponseToRecords', () => {
     expect(scanResponseToRecords(text).cursorValues).toBeUndefined();
   });
 
+  it('grows its output for long suffixes, and treats names written with escapes like the others', () => {
+    // Many tiny items with a suffix longer than each item: the output outgrows the response.
+    const many = `{"Items":[${Array.from({ length: 500 }, (_, i) => `{"k":{"N":"${i}"}}`).join(',')}]}`;
+    const suffix = `,"_meta":"${'m'.repeat(100)}"`;
+    expect(scanResponseToRecords(Buffer.from(many), { recordSuffix: suffix }).records).toEqual(viaObjects(many, suffix));
+    // "\u0031" is "1", an integer-like name; "\u0078" is "x", omitted; "\u0063" is "c", the cursor.
+    const text = String.raw`{"Items":[{"b":{"S":"b"},"1":{"S":"one"},"x":{"S":"gone"},"c":{"N":"5"}},{"c":{"S":"s"},"x":{"BOOL":true}}]}`;
+    const omit = new Set(['x']);
+    const page = scanResponseToRecords(text, { omit, cursorField: 'c' });
+    expect(page.records).toEqual(viaObjects(text, undefined, omit));
+    expect(page.records).toEqual(['{"1":"one","b":"b","c":5}', '{"c":"s"}']);
+    expect(page.cursorValues).toEqual([{ N: '5' }, { S: 's' }]);
+  });
+
   it('handles an empty page and rejects text that is not a Scan response', () => {
     expect(scanResponseToRecords('{"Items":[],"Count":0,"ScannedCount":5}')).toEqual({ records: [], cursorValues: undefined, rest: { Count: 0, ScannedCount: 5 } });
     expect(() => scanResponseToRecords('{"Items":[{"a":{"S":"x"}}')).toThrow(/Unexpected text in a Scan response/);
