@@ -6,9 +6,9 @@ import type { Writable } from 'node:stream';
 import { toErrorTrace } from './commands/guard.js';
 import { criticalLine, singerAbout, singerDiscover, singerSync } from './commands/singer.js';
 import { configError } from './errors/ConnectorError.js';
-import { check, discover, read, spec, type ReadOptions } from './index.js';
-import type { Message } from './protocol/airbyte/messages.js';
-import { serializeMessage } from './protocol/airbyte/serialize.js';
+import { check, discover, readBatched, spec, type ReadOptions } from './index.js';
+import type { Output } from './protocol/airbyte/messages.js';
+import { serializeOutput } from './protocol/airbyte/serialize.js';
 import type { SingerOutput } from './protocol/singer/fromEvents.js';
 import { LineWriter } from './protocol/writer.js';
 
@@ -32,9 +32,10 @@ export interface RunEnvironment {
 export async function runCommand(args: CommandArgs, out: Writable, env: RunEnvironment): Promise<number> {
   const writer = new LineWriter(out);
   let failed = false;
-  const write = (message: Message) => {
-    if (message.type === 'TRACE' && message.trace.type === 'ERROR') failed = true;
-    return writer.write(serializeMessage(message), message.type !== 'RECORD');
+  const write = async (output: Output) => {
+    if (output.type === 'TRACE' && output.trace.type === 'ERROR') failed = true;
+    if (output.type === 'RECORD_BATCH' && output.texts.length === 0) return;
+    await writer.write(serializeOutput(output), output.type !== 'RECORD' && output.type !== 'RECORD_BATCH');
   };
   try {
     for await (const message of await messagesFor(args, env)) await write(message);
@@ -64,7 +65,7 @@ export async function runSingerCommand(args: SingerArgs, out: Writable, err: Wri
   return failed ? 1 : 0;
 }
 
-async function messagesFor(args: CommandArgs, env: RunEnvironment): Promise<AsyncIterable<Message>> {
+async function messagesFor(args: CommandArgs, env: RunEnvironment): Promise<AsyncIterable<Output>> {
   switch (args.command) {
     case 'spec':
       return spec();
@@ -76,7 +77,7 @@ async function messagesFor(args: CommandArgs, env: RunEnvironment): Promise<Asyn
       const config = await readJsonFile(args.config, 'config');
       const catalog = await readJsonFile(args.catalog, 'catalog');
       const state = args.state === undefined ? undefined : await readJsonFile(args.state, 'state', { emptyAs: [] });
-      return read(config, catalog, state, readOptions(env));
+      return readBatched(config, catalog, state, readOptions(env));
     }
   }
 }

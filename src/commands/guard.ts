@@ -2,9 +2,9 @@
 // stack trace on stdout. Unknown failures are system_errors (ours to fix); their stack goes to the internal message.
 import { ConnectorError } from '../errors/ConnectorError.js';
 import { errorTraceMessage } from '../protocol/airbyte/build.js';
-import type { Message } from '../protocol/airbyte/messages.js';
+import type { Message, Output } from '../protocol/airbyte/messages.js';
 
-export async function* guard(messages: AsyncIterable<Message>): AsyncGenerator<Message> {
+export async function* guard<T extends Output>(messages: AsyncIterable<T>): AsyncGenerator<T | Message> {
   try {
     yield* messages;
   } catch (err) {

@@ -15,7 +15,9 @@ export class RawJson {
 export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
 
 export type ReadEvent =
-  | { type: 'record'; stream: string; data: RawJson; emittedAt: number }
+  /** The records of one page, in order: each text is one record's JSON object. Kept together so that every later
+   *  step (queue, adapter, serializer, writer) pays per page rather than per record. */
+  | { type: 'records'; stream: string; texts: readonly string[]; emittedAt: number }
   /** The whole state of one stream, covering every record of that stream emitted before it. */
   | { type: 'checkpoint'; stream: string; state: StreamState; recordCount: number }
   | { type: 'status'; stream: string; status: StreamStatus }

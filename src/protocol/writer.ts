@@ -12,10 +12,13 @@ export class LineWriter {
 
   constructor(private readonly out: Writable) {}
 
-  /** @param urgent flush now: anything but a record is rare and often the last thing a user sees (errors, state). */
-  async write(line: string, urgent: boolean): Promise<void> {
-    this.batch.push(line);
-    this.batchChars += line.length + 1;
+  /**
+   * @param lines one line, or several joined by newlines (a page of records), without the last newline
+   * @param urgent flush now: anything but a record is rare and often the last thing a user sees (errors, state).
+   */
+  async write(lines: string, urgent: boolean): Promise<void> {
+    this.batch.push(lines);
+    this.batchChars += lines.length + 1;
     if (urgent || this.batchChars >= BATCH_CHARS) await this.flush();
   }
 

@@ -2,7 +2,7 @@
 // events, adds a checkpoint when the clock says so (or the source asks), stamps each checkpoint with the records it
 // covers, and emits RUNNING before the stream's first record (or its COMPLETE, for an empty stream).
 import type { LogLevel } from '../log.js';
-import { RawJson, type ReadEvent } from '../pipeline/events.js';
+import type { ReadEvent } from '../pipeline/events.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { StreamState } from '../state/streamState.js';
 import type { Semaphore } from '../util/concurrency.js';
@@ -46,12 +46,9 @@ export class StreamOutput {
     const chunk: ReadEvent[] = [];
     if (records.length > 0) {
       this.markRunning(chunk);
-      const emittedAt = Date.now();
       let bytes = 0;
-      for (const text of records) {
-        chunk.push({ type: 'record', stream: this.stream, data: new RawJson(text), emittedAt });
-        bytes += text.length;
-      }
+      for (const text of records) bytes += text.length;
+      chunk.push({ type: 'records', stream: this.stream, texts: records, emittedAt: Date.now() });
       this.clock.addRecords(records.length);
       this.progress.add(this.stream, records.length, bytes);
     }

@@ -6,21 +6,27 @@ import type { ReadEvent } from '../pipeline/events.js';
 
 export class OutputQueue<T = ReadEvent> {
   private readonly chunks: T[][] = [];
-  private queuedEvents = 0;
+  private queuedWeight = 0;
   private readonly spaceWaiters: Array<() => void> = [];
   private dataWaiter: (() => void) | undefined;
   private closed = false;
 
-  /** @param capacity events held before producers are asked to wait */
-  constructor(private readonly capacity: number) {}
+  /**
+   * @param capacity weight held before producers are asked to wait
+   * @param weigh an event's weight (a page of records weighs its record count); 1 by default
+   */
+  constructor(
+    private readonly capacity: number,
+    private readonly weigh: (event: T) => number = () => 1,
+  ) {}
 
   push(chunk: T[]): Promise<void> {
     if (this.closed) throw new Error('push after close');
     if (chunk.length === 0) return Promise.resolve();
     this.chunks.push(chunk);
-    this.queuedEvents += chunk.length;
+    this.queuedWeight += this.weightOf(chunk);
     this.wakeConsumer();
-    if (this.queuedEvents < this.capacity) return Promise.resolve();
+    if (this.queuedWeight < this.capacity) return Promise.resolve();
     return new Promise((resolve) => this.spaceWaiters.push(resolve));
   }
 
@@ -28,7 +34,7 @@ export class OutputQueue<T = ReadEvent> {
   pushNow(event: T): void {
     if (this.closed) return;
     this.chunks.push([event]);
-    this.queuedEvents += 1;
+    this.queuedWeight += this.weigh(event);
     this.wakeConsumer();
   }
 
@@ -41,7 +47,7 @@ export class OutputQueue<T = ReadEvent> {
     for (;;) {
       const chunk = this.chunks.shift();
       if (chunk) {
-        this.queuedEvents -= chunk.length;
+        this.queuedWeight -= this.weightOf(chunk);
         this.wakeProducers();
         yield* chunk;
         continue;
@@ -51,6 +57,12 @@ export class OutputQueue<T = ReadEvent> {
     }
   }
 
+  private weightOf(chunk: T[]): number {
+    let weight = 0;
+    for (const event of chunk) weight += this.weigh(event);
+    return weight;
+  }
+
   private wakeConsumer(): void {
     const waiter = this.dataWaiter;
     this.dataWaiter = undefined;
@@ -58,6 +70,6 @@ export class OutputQueue<T = ReadEvent> {
   }
 
   private wakeProducers(): void {
-    while (this.queuedEvents < this.capacity && this.spaceWaiters.length > 0) this.spaceWaiters.shift()?.();
+    while (this.queuedWeight < this.capacity && this.spaceWaiters.length > 0) this.spaceWaiters.shift()?.();
   }
 }

@@ -1,13 +1,14 @@
-// The Airbyte adapter of the read pipeline: each protocol-neutral event becomes one Airbyte message.
+// The Airbyte adapter of the read pipeline: each protocol-neutral event becomes one Airbyte message, except a page
+// of records, which stays one batch of RECORD messages until it is serialized.
 import type { ReadEvent } from '../../pipeline/events.js';
 import { stateToJson } from '../../state/streamState.js';
-import { errorTraceMessage, estimateTraceMessage, logMessage, recordMessage, streamStateMessage, streamStatusMessage } from './build.js';
-import type { Message } from './messages.js';
+import { errorTraceMessage, estimateTraceMessage, logMessage, streamStateMessage, streamStatusMessage } from './build.js';
+import type { Output } from './messages.js';
 
-export function airbyteMessageOf(event: ReadEvent): Message {
+export function airbyteOutputOf(event: ReadEvent): Output {
   switch (event.type) {
-    case 'record':
-      return recordMessage(event.stream, event.data, event.emittedAt);
+    case 'records':
+      return { type: 'RECORD_BATCH', stream: event.stream, texts: event.texts, emitted_at: event.emittedAt };
     case 'checkpoint':
       return streamStateMessage(event.stream, stateToJson(event.state), event.recordCount);
     case 'status':
@@ -24,6 +25,6 @@ export function airbyteMessageOf(event: ReadEvent): Message {
   }
 }
 
-export async function* airbyteMessages(events: AsyncIterable<ReadEvent>): AsyncGenerator<Message> {
-  for await (const event of events) yield airbyteMessageOf(event);
+export async function* airbyteOutputs(events: AsyncIterable<ReadEvent>): AsyncGenerator<Output> {
+  for await (const event of events) yield airbyteOutputOf(event);
 }

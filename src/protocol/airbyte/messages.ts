@@ -47,6 +47,19 @@ export interface RecordMessage {
   record: { namespace?: string; stream: string; data: RawJson; emitted_at: number };
 }
 
+/**
+ * The RECORD messages of one page of one stream, kept together so they are serialized in one go. Not a message of
+ * its own: it is written as one RECORD line per record (serializeOutput), and the library's read() hands out the
+ * RECORD messages one by one.
+ */
+export interface RecordBatch {
+  type: 'RECORD_BATCH';
+  stream: string;
+  /** Each record's data, as JSON object text. */
+  texts: readonly string[];
+  emitted_at: number;
+}
+
 export interface StreamStateMessage {
   type: 'STATE';
   state: {
@@ -113,3 +126,6 @@ export type Message =
   | ConnectionStatusMessage
   | CatalogMessage
   | TraceMessage;
+
+/** What a read yields on its way to stdout: messages, with a page's records batched. */
+export type Output = Message | RecordBatch;

@@ -4,10 +4,11 @@
 import type { ReadEvent } from '../../pipeline/events.js';
 import { stateToJson } from '../../state/streamState.js';
 import type { JsonObject } from '../airbyte/messages.js';
-import { serializeSingerMessage, type SchemaMessage, type SingerMessage } from './messages.js';
+import { serializeSingerMessage, serializeSingerRecords, type SchemaMessage, type SingerMessage } from './messages.js';
 import { stateValue } from './state.js';
 
-/** A line for stdout (Singer messages only; `urgent` ones are flushed at once) or for stderr (logs, CRITICAL errors). */
+/** Lines for stdout (Singer messages only; one, or a page of RECORDs; `urgent` ones are flushed at once) or a line
+ *  for stderr (logs, CRITICAL errors). */
 export type SingerOutput = { to: 'stdout'; line: string; urgent: boolean } | { to: 'stderr'; line: string; critical?: boolean };
 
 const out = (message: SingerMessage): SingerOutput => ({ to: 'stdout', line: serializeSingerMessage(message), urgent: message.type !== 'RECORD' });
@@ -30,13 +31,14 @@ export async function* singerOutputs(events: AsyncIterable<ReadEvent>, schemas: 
         yield { to: 'stderr', line: `INFO Stream ${event.stream}: ${event.status}` };
         break;
       }
-      case 'record':
-        // Records of one page share their extraction time: format it once per page, not per record.
+      case 'records':
+        if (event.texts.length === 0) break;
+        // Records of one page share their extraction time, formatted once.
         if (event.emittedAt !== extractedAtMs) {
           extractedAtMs = event.emittedAt;
           extractedAt = new Date(extractedAtMs).toISOString();
         }
-        yield out({ type: 'RECORD', stream: event.stream, record: event.data, time_extracted: extractedAt });
+        yield { to: 'stdout', line: serializeSingerRecords(event.stream, event.texts, extractedAt), urgent: false };
         break;
       case 'checkpoint':
         bookmarks.set(event.stream, stateToJson(event.state));

@@ -44,6 +44,13 @@ export interface SingerCatalog {
 
 export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL' | 'LOG_BASED';
 
+/** One RECORD line per record of a page (joined by newlines, none at the end); the envelope is built once. */
+export function serializeSingerRecords(stream: string, texts: readonly string[], timeExtracted: string): string {
+  const head = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`;
+  const tail = `,"time_extracted":"${timeExtracted}"}`;
+  return head + texts.join(tail + '\n' + head) + tail;
+}
+
 /** One Singer message per line; record data (already exact JSON text) is spliced in verbatim. */
 export function serializeSingerMessage(message: SingerMessage): string {
   if (message.type === 'RECORD') {
