@@ -3,7 +3,7 @@
 // own retry is switched off to avoid retrying twice.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -79,7 +79,9 @@ export function createStreamsClient(config: Config): DynamoDBStreamsClient {
  * which S3-compatible servers and VPC endpoints expect), the same credentials as the tables. The connector only
  * reads, so checksums are left to S3's defaults: servers that do not send them are read all the same.
  */
-export function createS3Client(config: Config): S3Client {
+/** Loaded on demand: the S3 client is a large module that only syncs reading exports need. */
+export async function createS3Client(config: Config): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const base = awsClientConfig(config);
   const target = config.export ?? {};
   const out = { ...base, region: target.s3_region || config.region };

@@ -1,5 +1,5 @@
 // Opening export files in S3 as Node streams, with S3's failures turned into messages that say what to grant.
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { awsErrorName, toConnectorError } from '../aws/errors.js';
 import { firstLine, withRetry } from '../aws/retry.js';
@@ -17,6 +17,8 @@ const S3_DENIED = new Set(['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'S
 
 export async function openObject(ctx: S3ReadContext, bucket: string, key: string, stream?: string): Promise<Readable> {
   try {
+    // Loaded with the client (aws/clients.ts), on demand.
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     const out = await withRetry(() => ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), {
       what: `GetObject of s3://${bucket}/${key}`,
       log: ctx.log,

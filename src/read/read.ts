@@ -27,7 +27,8 @@ import { OutputQueue } from '../util/outputQueue.js';
 import { SyncProgress } from './progress.js';
 import { StreamOutput, type OutputSettings } from './streamOutput.js';
 
-/** Events buffered between the sources and the output before sources wait: a few pages' worth. */
+/** Records (other events count one each) buffered between the sources and the output before sources wait: a few
+ *  pages' worth. */
 const QUEUE_CAPACITY = 20_000;
 
 export interface ReadOptions {
@@ -75,20 +76,21 @@ const configIncrementalBy = (config: Config): IncrementalBy => {
  * @param states each stream's raw state blob from the protocol's state input (validated here)
  */
 export async function* readStreams(config: Config, streams: readonly ConfiguredStream[], states: ReadonlyMap<string, unknown>, options: ReadOptions = {}): AsyncGenerator<ReadEvent> {
-  const queue = new OutputQueue(QUEUE_CAPACITY);
+  const queue = new OutputQueue<ReadEvent>(QUEUE_CAPACITY, (event) => (event.type === 'records' ? event.texts.length : 1));
   const log: Logger = (level, message) => queue.pushNow({ type: 'log', level, message });
   const plans = planStreams(config, streams, states, log);
-  const dynamodb = createDynamoDBClient(config);
-  const interrupt = options.interrupt ?? new AbortController().signal;
-  const output = outputSettings(config);
-  const scanSettings = scanSettingsFor(config, dynamodb, log);
   const needsStreams = plans.some((p) => p.incrementalBy === 'dynamodb_streams');
   const cdcColumns = options.cdcColumns ?? AIRBYTE_CDC_COLUMNS;
   const cdcSettings = cdcSettingsOf(config, cdcColumns);
   const snapshotsByExport = config.initial_load === 'export';
   const gapsByExport = needsStreams && cdcSettings.onDataLoss === 'export';
   const needsExports = gapsByExport || plans.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
-  const exports: ExportClients | undefined = needsExports ? { dynamodb, s3: createS3Client(config), target: exportTargetFromConfig(config) } : undefined;
+  const s3 = needsExports ? await createS3Client(config) : undefined;
+  const dynamodb = createDynamoDBClient(config);
+  const interrupt = options.interrupt ?? new AbortController().signal;
+  const output = outputSettings(config);
+  const scanSettings = scanSettingsFor(config, dynamodb, log);
+  const exports: ExportClients | undefined = s3 !== undefined ? { dynamodb, s3, target: exportTargetFromConfig(config) } : undefined;
   const cdc = needsStreams
     ? { dynamodb, streams: createStreamsClient(config), scanSettings, settings: cdcSettings, ...(snapshotsByExport && exports !== undefined ? { exportSnapshot: exports } : {}), ...(gapsByExport && exports !== undefined ? { gapExport: exports } : {}) }
     : undefined;

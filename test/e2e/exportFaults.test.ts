@@ -60,7 +60,7 @@ it('a data file cut mid-download is read on from the first line not yet emitted'
   // Incompressible text, so that half the compressed bytes is about half the lines.
   const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ Item: { pk: { S: `item-${i}` }, pad: { B: Buffer.from(Array.from({ length: 48 }, (_, j) => (i * 7919 + j * 104729) % 251)).toString('base64') } } }));
   const config = connectorConfig('http://unused.invalid', { export: { s3_bucket: s3.bucket, s3_endpoint: proxyEndpoint } }) as unknown as Config;
-  const client = createS3Client(config);
+  const client = await createS3Client(config);
   await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: gzipSync(lines.join('\n') + '\n') }));
   cuts.set(key, 1);
 

@@ -47,7 +47,7 @@ async function upload(tree: string, rewrite: (key: string, body: Buffer) => Buff
 beforeAll(async () => {
   s3 = await startS3Server('my-bucket');
   const config = connectorConfig('http://unused.invalid', { export: { s3_bucket: s3.bucket, s3_endpoint: s3.endpoint } }) as unknown as Config;
-  ctx = { s3: createS3Client(config), log: () => undefined, maxRetries: 2 };
+  ctx = { s3: await createS3Client(config), log: () => undefined, maxRetries: 2 };
 });
 
 afterAll(async () => {

@@ -91,7 +91,7 @@ async function plan(table: string, part: ExportState, extra: Partial<ExportPlan>
     stream: table,
     table: { name: table, arn: await tableArn(table) },
     target: exportTargetFromConfig(cfg),
-    clients: { dynamodb: createDynamoDBClient(cfg), s3: createS3Client(cfg) },
+    clients: { dynamodb: createDynamoDBClient(cfg), s3: await createS3Client(cfg) },
     export: part,
     stateWith: (p) => ({ ...emptyState('full_refresh'), ...(p ? { export: p } : {}) }),
     poll: { initialMs: 100, maxMs: 400 },
