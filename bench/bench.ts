@@ -1,5 +1,6 @@
 // `npm run bench`: how fast and how lean the connector's full-refresh read is, next to what else reads the same table
-// in the same run: a plain SDK scan loop doing the same work at the same segments (bench/plainScan.ts), the fast
+// in the same run: a plain SDK scan loop doing the same work at the same segments (bench/plainScan.ts; the baseline
+// of every ratio), the same loop sending the connector's Scan Limit (how much of the gap that alone closes), the fast
 // decode path alone (bench/fastScan.ts), the connector with a single segment, and singer-io tap-dynamodb (the peer a
 // Meltano user would pick today) when Python is present. Starts DynamoDB Local, loads a table, checks the connector
 // emits every item, then times every variant as a child process, interleaved, and reports medians: the machine is
@@ -55,7 +56,7 @@ interface RunResult {
   peakRssMb: number;
 }
 
-type VariantName = 'connector' | 'sdk loop' | 'fast loop' | 'connector 1 seg' | 'tap-dynamodb';
+type VariantName = 'connector' | 'sdk loop' | 'sdk loop, Limit' | 'fast loop' | 'connector 1 seg' | 'tap-dynamodb';
 
 interface Variant {
   name: VariantName;
@@ -109,9 +110,9 @@ async function benchAgainst(endpoint: string, tapUnavailable: string | undefined
     const singleSegmentArgs = await writeConnectorInputs(work, endpoint, 1, 'config-1.json');
     // Outside the timed runs; it also warms DynamoDB Local's JIT so the first timed run is not penalised.
     await verifyConnectorRecordCount(connectorArgs, ITEMS);
-    const loop = (name: VariantName, script: string): Variant => ({
+    const loop = (name: VariantName, script: string, ...extra: string[]): Variant => ({
       name,
-      command: [process.execPath, '--import', MEASURE_URL, script, endpoint, TABLE, String(SEGMENTS)],
+      command: [process.execPath, '--import', MEASURE_URL, script, endpoint, TABLE, String(SEGMENTS), ...extra],
       stdout: 'pipe',
       rounds: ROUNDS,
       check: checkLoopCount,
@@ -119,6 +120,7 @@ async function benchAgainst(endpoint: string, tapUnavailable: string | undefined
     const variants: Variant[] = [
       { name: 'connector', command: [process.execPath, '--import', MEASURE_URL, CLI, ...connectorArgs], stdout: 'devnull', rounds: ROUNDS, check: () => undefined },
       loop('sdk loop', PLAIN_SCAN),
+      loop('sdk loop, Limit', PLAIN_SCAN, '--limit'),
       loop('fast loop', FAST_SCAN),
       { name: 'connector 1 seg', command: [process.execPath, '--import', MEASURE_URL, CLI, ...singleSegmentArgs], stdout: 'devnull', rounds: 1, check: () => undefined },
     ];
