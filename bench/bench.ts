@@ -74,9 +74,15 @@ interface Variant {
 async function main(): Promise<void> {
   console.log(`source-dynamodb bench: ${ITEMS} items, ${SEGMENTS} segments, ${ROUNDS} timed runs of the fast variants${MILLION ? `, then the connector at ${LARGE_ITEMS} items` : ''}`);
   const ddb = await startLocal();
+  // A bench stopped half-way (SIGTERM, or Ctrl-C) stops its DynamoDB Local too, instead of leaving the JVM behind.
+  const onSignal = (signal: NodeJS.Signals) => void ddb.server.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await benchAgainst(ddb.server.endpoint, ddb.tapPossible);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await ddb.server.stop();
   }
 }
