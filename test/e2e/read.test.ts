@@ -2,7 +2,8 @@
 // with the message lifecycle a destination relies on.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { fullRefreshCatalog, jsonFile, ofType, records, runCli, traces } from '../support/cli.js';
+import { read, serializeMessage, type Message } from '../../src/index.js';
+import { fullRefreshCatalog, jsonFile, numbersAsText, ofType, parseLine, records, runCli, traces } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { protocolViolations } from '../support/protocol.js';
 
@@ -100,6 +101,16 @@ describe('read (full refresh)', () => {
     const complete = result.messages.findIndex((m) => m.type === 'TRACE' && m.trace.stream_status?.status === 'COMPLETE');
     expect(lastRecord).toBeLessThan(lastState);
     expect(lastState).toBeLessThan(complete);
+  });
+
+  it('as a library: read() yields one RECORD message per item, serialized exactly as the CLI writes them', async () => {
+    const messages: Message[] = [];
+    for await (const message of read(connectorConfig(endpoint, { scan_segments: 3 }), fullRefreshCatalog(table))) messages.push(message);
+    const recordMessages = messages.filter((m) => m.type === 'RECORD');
+    expect(recordMessages).toHaveLength(items.length);
+    const data = recordMessages.map((m) => numbersAsText(parseLine(serializeMessage(m)).record.data)).sort(byKey);
+    expect(data).toEqual(items.map((x) => x.expected).sort(byKey));
+    expect(messages.at(-1)).toMatchObject({ type: 'TRACE', trace: { type: 'STREAM_STATUS', stream_status: { status: 'COMPLETE' } } });
   });
 });
 
