@@ -17,7 +17,8 @@ export interface SourceContext {
   /**
    * Emits a page of records, in order, with the position that covers them. Records and (when due) the STATE enter
    * the output together, so a STATE never goes out before the records it covers. Resolves once the output has room
-   * again: that is how a slow destination slows the source down.
+   * again: that is how a slow destination slows the source down. The array is handed over as it is (it travels to
+   * the writer as one batch): the source must not change it afterwards.
    */
   emit(records: readonly string[], position: () => StreamState, when?: CheckpointWhen): Promise<void>;
   /**
