@@ -2,15 +2,17 @@
 # source-dynamodb as an Airbyte connector image: `docker build -t airbyte/source-dynamodb-ts:dev .`
 # The image runs the connector CLI directly: `docker run --rm IMAGE spec`, `check --config …`, and so on.
 
-# --- build: install every dependency, compile TypeScript, then drop the dev dependencies ---------------------
+# --- build: install every dependency, compile TypeScript, bundle the CLI, then drop the dev dependencies ----
 FROM node:20-slim AS build
 WORKDIR /build
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json ./
+COPY scripts/bundle-cli.mjs ./scripts/bundle-cli.mjs
 COPY schemas ./schemas
 COPY src ./src
+# tsc, then the CLI bundled into one module (scripts/bundle-cli.mjs): a third of the start-up time.
 RUN npm run build \
  && npm prune --omit=dev \
  && npm cache clean --force

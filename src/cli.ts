@@ -4,6 +4,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCommand, runSingerCommand, type CommandArgs, type SingerArgs } from './run.js';
+import { packageVersion } from './util/packageFiles.js';
 
 // The SDK warns on every run under Node 20 that future releases need Node 22; on stderr that reads like a fault
 // of the connector in Airbyte's logs. Users can still turn it on explicitly.
@@ -40,6 +41,7 @@ const runSinger = (args: SingerArgs) =>
 if (airbyte) {
   await yargs(argv)
     .scriptName('source-dynamodb')
+    .version(packageVersion())
     .command('spec', 'Print the connector specification', {}, () => run({ command: 'spec' }))
     .command('check', 'Check the connection and permissions', { config: { type: 'string', demandOption: true } }, (a) =>
       run({ command: 'check', config: a.config }),
@@ -64,6 +66,7 @@ if (airbyte) {
 } else {
   const a = await yargs(argv)
     .scriptName('source-dynamodb')
+    .version(packageVersion())
     .usage('Singer mode: source-dynamodb --about | --config c.json --discover | --config c.json --catalog cat.json [--state s.json]')
     .options({
       about: { type: 'boolean', describe: 'Print the name, capabilities and settings' },

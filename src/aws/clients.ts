@@ -81,7 +81,7 @@ export function createStreamsClient(config: Config): DynamoDBStreamsClient {
  */
 /** Loaded on demand: the S3 client is a large module that only syncs reading exports need. */
 export async function createS3Client(config: Config): Promise<S3Client> {
-  const { S3Client } = await import('@aws-sdk/client-s3');
+  const { S3Client } = await import('./s3Sdk.js');
   const base = awsClientConfig(config);
   const target = config.export ?? {};
   const out = { ...base, region: target.s3_region || config.region };

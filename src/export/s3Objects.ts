@@ -18,7 +18,7 @@ const S3_DENIED = new Set(['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'S
 export async function openObject(ctx: S3ReadContext, bucket: string, key: string, stream?: string): Promise<Readable> {
   try {
     // Loaded with the client (aws/clients.ts), on demand.
-    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const { GetObjectCommand } = await import('../aws/s3Sdk.js');
     const out = await withRetry(() => ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), {
       what: `GetObject of s3://${bucket}/${key}`,
       log: ctx.log,

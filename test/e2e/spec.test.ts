@@ -1,5 +1,7 @@
 // The spec as Airbyte's acceptance tests judge it, read from the real CLI's SPEC message.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -92,5 +94,13 @@ describe('spec', () => {
   it('matches the committed generated config type', () => {
     const script = join(import.meta.dirname, '..', '..', 'scripts', 'generate-config-types.mjs');
     expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('is served by the bundled CLI from any working directory, which also knows its version', () => {
+    const cli = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli.js');
+    const elsewhere = { cwd: tmpdir(), stdio: 'pipe' as const, encoding: 'utf8' as const };
+    expect(JSON.parse(execFileSync(process.execPath, [cli, 'spec'], elsewhere)).spec).toEqual(spec);
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(execFileSync(process.execPath, [cli, '--version'], elsewhere).trim()).toBe(manifest.version);
   });
 });
