@@ -90,7 +90,8 @@ class PageTranscoder {
     this.src = src;
     this.srcBuffer = Buffer.from(src.buffer, src.byteOffset, src.length);
     this.end = src.length;
-    // Output never outgrows the input it came from, except by the suffix of each record (checked per item).
+    // Output never outgrows the input it came from, except by the suffix of each record (room is made per item; a
+    // value rewritten by JSON.stringify or numberToJson is never longer than its literal, and checks anyway).
     this.dst = Buffer.allocUnsafe(src.length + 64);
     this.suffix = Buffer.from(options.recordSuffix ?? '', 'utf8');
     this.omit = options.omit !== undefined && options.omit.size > 0 ? options.omit : undefined;
@@ -154,20 +155,19 @@ class PageTranscoder {
   /** `{"name":{"T":…},…}` → `{"name":…,…}`; the top level also omits, finds the cursor and appends the suffix. */
   private map(top: boolean): void {
     this.expect(OPEN_BRACE);
-    const dst = this.dst;
-    dst[this.len++] = OPEN_BRACE;
+    this.dst[this.len++] = OPEN_BRACE;
     let members = 0;
     if (!this.tryConsume(CLOSE_BRACE)) {
       do {
         this.skipWhitespace();
         const nameStart = this.pos;
         const outBefore = this.len;
-        if (members > 0) dst[this.len++] = COMMA;
+        if (members > 0) this.dst[this.len++] = COMMA;
         const plainName = this.string();
         const nameEnd = this.pos;
         if (plainName ? this.isArrayIndex(nameStart + 1, nameEnd - 1) : isArrayIndexName(JSON.parse(this.text(nameStart, nameEnd)) as string)) this.reorder = true;
         this.expect(COLON);
-        dst[this.len++] = COLON;
+        this.dst[this.len++] = COLON;
         this.skipWhitespace();
         const valueStart = this.pos;
         this.value();
@@ -187,10 +187,10 @@ class PageTranscoder {
     if (top && this.suffix.length > 0) {
       // The suffix starts with a comma, which an empty record does without.
       const from = members === 0 ? 1 : 0;
-      this.suffix.copy(dst, this.len, from);
+      this.suffix.copy(this.dst, this.len, from);
       this.len += this.suffix.length - from;
     }
-    dst[this.len++] = CLOSE_BRACE;
+    this.dst[this.len++] = CLOSE_BRACE;
   }
 
   /** One attribute value `{"T":payload}` → its JSON text. */
@@ -223,12 +223,11 @@ class PageTranscoder {
   /** L (kind 0) holds attribute values; SS, BS (kind S, B) string literals; NS (kind N) numbers. */
   private list(kind: number): void {
     this.expect(OPEN_BRACKET);
-    const dst = this.dst;
-    dst[this.len++] = OPEN_BRACKET;
+    this.dst[this.len++] = OPEN_BRACKET;
     if (!this.tryConsume(CLOSE_BRACKET)) {
       let first = true;
       do {
-        if (!first) dst[this.len++] = COMMA;
+        if (!first) this.dst[this.len++] = COMMA;
         first = false;
         this.skipWhitespace();
         if (kind === 0) this.value();
@@ -237,7 +236,7 @@ class PageTranscoder {
       } while (this.tryConsume(COMMA));
       this.expect(CLOSE_BRACKET);
     }
-    dst[this.len++] = CLOSE_BRACKET;
+    this.dst[this.len++] = CLOSE_BRACKET;
   }
 
   /**
