@@ -11,7 +11,8 @@ import { stateValue } from './state.js';
  *  for stderr (logs, CRITICAL errors). */
 export type SingerOutput = { to: 'stdout'; line: string; urgent: boolean } | { to: 'stderr'; line: string; critical?: boolean };
 
-const out = (message: SingerMessage): SingerOutput => ({ to: 'stdout', line: serializeSingerMessage(message), urgent: message.type !== 'RECORD' });
+/** SCHEMA and STATE: rare, and flushed at once. */
+const out = (message: SingerMessage): SingerOutput => ({ to: 'stdout', line: serializeSingerMessage(message), urgent: true });
 
 export async function* singerOutputs(events: AsyncIterable<ReadEvent>, schemas: ReadonlyMap<string, SchemaMessage>, inputBookmarks: ReadonlyMap<string, unknown>): AsyncGenerator<SingerOutput> {
   // Bookmarks of streams not read in this sync are carried forward, so the state a run leaves is complete.
