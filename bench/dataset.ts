@@ -10,6 +10,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { fullPageLimit } from '../src/aws/readBudget.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -105,13 +106,12 @@ export function benchItem(i: number): Item {
 }
 
 /**
- * The Scan Limit the connector sends when nothing paces it (aws/readBudget.ts): 1.25 times the items that fill a
- * 1 MB page at the table's average item size. DynamoDB still ends each page at 1 MB; DynamoDB Local, told how many
- * items to read, stops there instead of reading the rest of the segment for every page.
+ * The Scan Limit the connector sends when nothing paces it (aws/readBudget.ts), at the table's average item size.
+ * DynamoDB still ends each page at 1 MB; DynamoDB Local, told how many items to read, stops there instead of reading
+ * the rest of the segment for every page.
  */
-export async function fullPageLimit(client: DynamoDBClient, table: string): Promise<number> {
-  const itemBytes = (await averageItemBytes(client, table)) ?? 1024;
-  return Math.ceil(((1024 * 1024) / itemBytes) * 1.25);
+export async function tableFullPageLimit(client: DynamoDBClient, table: string): Promise<number> {
+  return fullPageLimit((await averageItemBytes(client, table)) ?? 1024);
 }
 
 /** Small seeded PRNG (mulberry32): deterministic items without storing them. */

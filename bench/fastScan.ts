@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { fullPageLimit } from './dataset.js';
+import { tableFullPageLimit } from './dataset.js';
 import type { WireKey } from '../src/convert/keyCodec.js';
 import { createWireScanner } from '../src/scan/wireScan.js';
 
@@ -17,7 +17,7 @@ const totalSegments = Number(segmentsArg);
 
 const client = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 const scanner = createWireScanner(client);
-const limit = await fullPageLimit(client, table);
+const limit = await tableFullPageLimit(client, table);
 const out = createWriteStream('/dev/null');
 let items = 0;
 

@@ -8,14 +8,14 @@ import { NumberValueImpl, unmarshall } from '@aws-sdk/util-dynamodb';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { fullPageLimit } from './dataset.js';
+import { tableFullPageLimit } from './dataset.js';
 
 const [endpoint, table, segmentsArg] = process.argv.slice(2);
 if (!endpoint || !table || !segmentsArg) throw new Error('usage: plainScan.js <endpoint> <table> <segments>');
 const totalSegments = Number(segmentsArg);
 
 const client = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-const limit = process.argv.includes('--limit') ? await fullPageLimit(client, table) : undefined;
+const limit = process.argv.includes('--limit') ? await tableFullPageLimit(client, table) : undefined;
 const out = createWriteStream('/dev/null');
 let items = 0;
 

@@ -308,8 +308,8 @@ export class TableReadBudget {
    * of its segments (measured: 100k items in 4 segments took 26 s without a Limit, 8–9 s with it).
    */
   private fullPageItems(): number {
-    const unitsPerFullPage = (PAGE_BYTES / BYTES_PER_READ_UNIT) * (this.options.consistentRead ? 1 : 0.5);
-    return Math.max(1, Math.ceil((unitsPerFullPage / this.unitsPerItem) * FULL_PAGE_HEADROOM));
+    const itemBytes = (this.unitsPerItem * BYTES_PER_READ_UNIT) / (this.options.consistentRead ? 1 : 0.5);
+    return fullPageLimit(itemBytes);
   }
 
   /**
@@ -387,6 +387,11 @@ export class TableReadBudget {
 }
 
 /** Cost of one item before any page was measured: its average size in DescribeTable, halved for eventual reads. */
+/** The Scan Limit of a page read at full speed: a little more than the items of this size that fill 1 MB. */
+export function fullPageLimit(itemBytes: number): number {
+  return Math.max(1, Math.ceil((PAGE_BYTES / itemBytes) * FULL_PAGE_HEADROOM));
+}
+
 export function estimatedUnitsPerItem(description: TableDescription, consistentRead: boolean): number {
   const count = description.ItemCount ?? 0;
   const bytes = count > 0 && description.TableSizeBytes !== undefined ? description.TableSizeBytes / count : DEFAULT_ITEM_BYTES;
