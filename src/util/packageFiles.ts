@@ -5,16 +5,25 @@ import { existsSync, readFileSync } from 'node:fs';
 
 const PACKAGE_NAME = 'source-dynamodb';
 
-let root: URL | undefined;
+interface Manifest {
+  name?: unknown;
+  version: string;
+}
 
-function packageRoot(): URL {
-  if (root !== undefined) return root;
+let found: { root: URL; manifest: Manifest } | undefined;
+
+/** The package root and its parsed package.json, found once. */
+function ourPackage(): { root: URL; manifest: Manifest } {
+  if (found !== undefined) return found;
   let dir = new URL('.', import.meta.url);
   for (;;) {
-    const manifest = new URL('package.json', dir);
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === PACKAGE_NAME) {
-      root = dir;
-      return dir;
+    const path = new URL('package.json', dir);
+    if (existsSync(path)) {
+      const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+      if (manifest.name === PACKAGE_NAME) {
+        found = { root: dir, manifest };
+        return found;
+      }
     }
     const parent = new URL('..', dir);
     if (parent.href === dir.href) throw new Error(`Cannot find the ${PACKAGE_NAME} package (its package.json) above ${import.meta.url}`);
@@ -24,10 +33,10 @@ function packageRoot(): URL {
 
 /** A file of the package, by its path from the package root (e.g. schemas/spec.json). */
 export function packageFile(path: string): URL {
-  return new URL(path, packageRoot());
+  return new URL(path, ourPackage().root);
 }
 
 /** The version in the package's package.json. */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
+  return ourPackage().manifest.version;
 }
