@@ -6,7 +6,7 @@ const BASE_DELAY_MS = 100;
 const MAX_DELAY_MS = 20_000;
 /** A throttled request waits at most this long before it is sent again: throttling is per partition and per second,
  *  so a page whose partition was busy has a fair chance a moment later, and each segment keeps moving. */
-export const THROTTLE_MAX_DELAY_MS = 2_000;
+export const THROTTLE_MAX_DELAY_MS = 500;
 
 const THROTTLING_ERRORS = new Set([
   'ProvisionedThroughputExceededException',

@@ -102,13 +102,17 @@ export async function readScanStream(ctx: SourceContext, settings: ScanSettings,
   /**
    * One page, paced by the budget; a retry resends the same start key, so no page is lost or read twice. A throttled
    * page backs off on its own (DynamoDB throttles per partition): the other segments go on. While the table keeps
-   * serving other requests, its throttles do not use up max_retries.
+   * serving other requests between two attempts of a page, its throttles do not use up max_retries.
    */
   const scanPage = (worker: number, segment: number, startKey: WireKey | undefined) => {
-    let servedBefore = budget.served;
+    let servedAtLastThrottle: number | undefined;
+    const stalled = () => {
+      const stalledSince = servedAtLastThrottle !== undefined && budget.served === servedAtLastThrottle;
+      servedAtLastThrottle = budget.served;
+      return stalledSince;
+    };
     return withRetry(
       async () => {
-        servedBefore = budget.served;
         watch.waitingForBudget(worker);
         const permit = await budget.acquire(settings.pageSize);
         watch.busy(worker);
@@ -139,7 +143,7 @@ export async function readScanStream(ctx: SourceContext, settings: ScanSettings,
         what: `Scan of ${table} segment ${segment}/${progress.totalSegments}`,
         log: ctx.log,
         maxRetries: ctx.maxRetries,
-        counts: (err) => !isThrottling(err) || budget.served === servedBefore,
+        counts: (err) => !isThrottling(err) || stalled(),
         onRetry: (err, delayMs) => (isThrottling(err) ? watch.backingOff(worker, delayMs) : watch.busy(worker)),
       },
     );

@@ -2,7 +2,7 @@
 // and what DynamoDB said it cost (ConsumedCapacity) and when the answer went back. DynamoDB Local reports consumed
 // capacity but does not enforce provisioned throughput, so this is how a test sees the rate a reader really used.
 // Given a capacity, it also models DynamoDB's throttling: a Scan that would take what it forwarded over the last
-// second (plus what is in flight) to the capacity or beyond is throttled, whatever the reader's own budget says.
+// second over the capacity is throttled, whatever the reader's own budget says.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendThrottle } from './faultProxy.js';
@@ -42,16 +42,16 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
   let capacity: CapacityModel | undefined;
   /** Scans forwarded: when answered and what they consumed (the capacity model's window). */
   const forwarded: { at: number; units: number }[] = [];
-  let inFlight = 0;
   let lastCost = 0;
 
-  /** Whether a Scan sent now would exceed the capacity: the last second's consumption plus the Scans in flight. */
+  /** Whether a Scan sent now would take the consumption of the last second over the capacity. */
   const overCapacity = (): boolean => {
     if (capacity === undefined) return false;
     const now = performance.now();
     while (forwarded.length > 0 && (forwarded[0] as { at: number }).at <= now - CAPACITY_WINDOW_MS) forwarded.shift();
-    const used = forwarded.reduce((sum, f) => sum + f.units, 0) + inFlight * lastCost;
-    return used >= capacity.unitsPerSecond;
+    const used = forwarded.reduce((sum, f) => sum + f.units, 0);
+    // The cost of a Scan is known once DynamoDB has run it: the last one's stands for it.
+    return used + lastCost > capacity.unitsPerSecond;
   };
 
   const server = createServer((req, res) => {
@@ -68,21 +68,16 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
         sendThrottle(res);
         return;
       }
-      if (modelled) inFlight++;
       sendUpstream(targetUrl, req, body).then((up) => {
         const consumed = (parseOr(up.body.toString('utf8')).ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits;
         const answeredAt = performance.now();
         if (modelled) {
-          inFlight--;
           forwarded.push({ at: answeredAt, units: consumed ?? 0 });
           lastCost = consumed ?? lastCost;
         }
         exchanges.push({ operation, request, consumed, answeredAt, throttled: false });
         reply(res, up);
-      }, () => {
-        if (modelled) inFlight--;
-        res.destroy();
-      });
+      }, () => res.destroy());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
