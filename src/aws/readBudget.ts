@@ -27,6 +27,8 @@ const PAGE_SECONDS = 0.25;
 const SEGMENT_TURN_SECONDS = 2;
 /** DescribeTable is read again this often, so provisioned capacity changed by autoscaling is followed. */
 export const REFRESH_INTERVAL_MS = 5 * 60_000;
+/** Changes of the throttled state are logged at most this often. */
+const RATE_LOG_QUIET_MS = 10_000;
 /** How often the consumed read units per second are logged during a long read. */
 const LOG_INTERVAL_MS = 60_000;
 /** The share of throttled requests is measured over this span: long enough to mean something at a few requests per
@@ -38,10 +40,15 @@ const MIN_SHARE_SAMPLES = 4;
 const CONTROL_INTERVAL_MS = 1_000;
 /** Up to this share of throttled requests is noise: an uncapped table stays unpaced, a lowered rate keeps climbing. */
 const TOLERATED_SHARE = 0.02;
-/** Over the tolerated share, the rate is held to what the table served over the last seconds plus this headroom:
- *  when the throttling follows our rate (a capacity), sending more only earns more throttles; when it does not (a hot
- *  partition, another consumer, random), the table keeps serving what it can and the rate stays where that is. */
+/** Over the tolerated share, what the requests took over the last seconds tells which throttling it is. Below this
+ *  share of the allowed rate, the table serves less than we allow: a capacity we run into, where sending more only
+ *  earns more throttles; the rate is then held to what was taken plus THROTTLED_HEADROOM. At or above it, the table
+ *  keeps up with all we allow and the throttles do not follow our rate (a hot partition, another consumer, random):
+ *  the rate then grows by KEEPING_UP_GROWTH of itself per second, so a read paced after a slow start (a stalled
+ *  server, a loaded machine) gets back to speed in seconds, not minutes. */
+const KEEPING_UP_SHARE = 0.9;
 const THROTTLED_HEADROOM = 0.1;
+const KEEPING_UP_GROWTH = 0.5;
 /** The rate regains this share of its reference (the ceiling, or the peak served) per second: from the floor at half
  *  the peak back to the peak in about 10 s. */
 const RECOVERY_PER_SECOND = 0.05;
@@ -52,7 +59,7 @@ const MIN_RATE = 1;
 /** The served rate (for the peak) is measured over this span. */
 const SERVED_WINDOW_MS = 2_000;
 /** An uncapped table paced after throttling may go this far above its peak, so the peak can still grow. */
-const UNCAPPED_PROBE = 1.25;
+const UNCAPPED_PROBE = 2;
 /** Below this share of its reference the rate counts as lowered by throttling (a stream waiting on it is rate limited). */
 const LOWERED_SHARE = 0.9;
 /** Without a measured cost yet and no size in DescribeTable, an item is assumed to weigh this much. */
@@ -125,15 +132,18 @@ interface Answer {
   at: number;
   throttled: boolean;
   /** Read units it consumed (0 when throttled or failed). */
-  units: number;
+  served: number;
+  /** Read units it took from the budget: what it consumed, or for a failure the estimate that stays charged. */
+  spent: number;
 }
 
 /**
  * The rate a table may be read at right now. It follows the share of throttled requests over the last few seconds
- * rather than each throttle: while that share is over TOLERATED_SHARE, the rate is held to what the table served
- * (plus THROTTLED_HEADROOM); otherwise it climbs back additively, by RECOVERY_PER_SECOND of its reference — the
- * configured ceiling, or for an uncapped on-demand table the highest rate it served during this sync. It never falls
- * below FLOOR_SHARE_OF_PEAK of that peak (nor rises above the ceiling), so throttling cannot starve the read. An
+ * rather than each throttle: up to TOLERATED_SHARE it climbs back additively, by RECOVERY_PER_SECOND of its
+ * reference — the configured ceiling, or for an uncapped on-demand table the highest rate it served during this sync;
+ * above it, the rate is held to what the table served when the table serves less than we allow (a capacity), and
+ * grows when the table keeps up with it (throttles that do not follow our rate). It never falls below
+ * FLOOR_SHARE_OF_PEAK of the peak served (nor rises above the ceiling), so throttling cannot starve the read. An
  * uncapped table is not paced at all (Infinity) until throttling passes TOLERATED_SHARE, and is let go again once
  * its rate is back above the peak with the throttling gone.
  */
@@ -144,6 +154,8 @@ export class AdaptiveRate {
   private lastStep: number;
   private firstServedAt: number | undefined;
   private peakServed = 0;
+  /** The allowed rate since each control step, the newest last (the last SERVED_WINDOW_MS of them). */
+  private readonly allowed: { from: number; rate: number }[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -162,17 +174,18 @@ export class AdaptiveRate {
 
   /** A request was served and consumed `units`. */
   served(units: number): void {
-    this.record({ at: this.clock.now(), throttled: false, units });
+    this.record({ at: this.clock.now(), throttled: false, served: units, spent: units });
   }
 
-  /** A request was throttled. */
+  /** A request was throttled (it takes nothing from the budget). */
   throttled(): void {
-    this.record({ at: this.clock.now(), throttled: true, units: 0 });
+    this.record({ at: this.clock.now(), throttled: true, served: 0, spent: 0 });
   }
 
-  /** A request failed otherwise (a 500, a dropped connection): it counts among the answers, not among the throttles. */
-  failed(): void {
-    this.record({ at: this.clock.now(), throttled: false, units: 0 });
+  /** A request failed otherwise (a 500, a dropped connection): among the answers, not the throttles; `charged`
+   *  stays taken from the budget. */
+  failed(charged = 0): void {
+    this.record({ at: this.clock.now(), throttled: false, served: 0, spent: charged });
   }
 
   unitsPerSecond(): number {
@@ -210,7 +223,7 @@ export class AdaptiveRate {
   private record(answer: Answer): void {
     this.answers.push(answer);
     if (answer.throttled) this.throttledInWindow++;
-    if (!answer.throttled && answer.units > 0) this.firstServedAt ??= answer.at;
+    if (answer.served > 0) this.firstServedAt ??= answer.at;
     this.advance();
   }
 
@@ -223,16 +236,19 @@ export class AdaptiveRate {
     this.measurePeak(now);
     const share = this.throttledShare();
     const reference = this.reference();
+    const spent = this.recentRate(now, 'spent');
     if (!Number.isFinite(this.current)) {
-      // Unpaced: start pacing at what was served, once throttling is more than noise.
-      // Unknown until a full control interval was served; a guess would be a collapse waiting to happen.
-      const served = this.servedRate(now);
-      if (share <= TOLERATED_SHARE || served <= 0) return;
-      this.current = Math.max(served * (1 + THROTTLED_HEADROOM), this.floor());
+      // Unpaced: start pacing at what was taken, once throttling is more than noise. Unknown until a full control
+      // interval was served; a guess would be a collapse waiting to happen.
+      if (share <= TOLERATED_SHARE || spent <= 0) return;
+      this.current = Math.max(spent * (1 + THROTTLED_HEADROOM), this.floor());
     }
     let next = this.current + reference * RECOVERY_PER_SECOND * seconds;
-    // Throttled: no more than the table serves (with a little headroom, so the rate can find out it serves more).
-    if (share > TOLERATED_SHARE) next = Math.min(next, this.servedRate(now) * (1 + THROTTLED_HEADROOM));
+    const keepingUp = spent >= this.allowedOver(now) * KEEPING_UP_SHARE;
+    if (share > TOLERATED_SHARE && !keepingUp) next = Math.min(next, spent * (1 + THROTTLED_HEADROOM));
+    // Throttled while keeping up, or an uncapped table whose peak may have been measured low: grow by a share of
+    // itself. A capped table that is not throttled climbs back additively, toward a ceiling it knows.
+    else if (keepingUp && (share > TOLERATED_SHARE || !Number.isFinite(this.ceiling))) next = Math.max(next, this.current * (1 + KEEPING_UP_GROWTH * seconds));
     if (Number.isFinite(this.ceiling)) {
       next = Math.min(this.ceiling, next);
     } else {
@@ -241,10 +257,29 @@ export class AdaptiveRate {
       next = next >= top && share <= TOLERATED_SHARE ? Infinity : Math.min(top, next);
     }
     this.current = Math.max(this.floor(), next);
+    this.allowed.push({ from: now, rate: this.current });
+    while (this.allowed.length > 1 && (this.allowed[1] as { from: number }).from <= now - SERVED_WINDOW_MS) this.allowed.shift();
   }
 
-  /** Read units per second served over the last SERVED_WINDOW_MS (or since the first page, early in a read). */
-  private servedRate(now: number): number {
+  /** The allowed rate averaged over the window `spent` is measured on: what the table kept up with, or not. */
+  private allowedOver(now: number): number {
+    const start = now - Math.min(SERVED_WINDOW_MS, now - (this.firstServedAt ?? now));
+    let area = 0;
+    let covered = 0;
+    for (let i = 0; i < this.allowed.length; i++) {
+      const { from, rate } = this.allowed[i] as { from: number; rate: number };
+      const to = (this.allowed[i + 1] as { from: number } | undefined)?.from ?? now;
+      const a = Math.max(from, start);
+      if (to <= a || !Number.isFinite(rate)) continue;
+      area += rate * (to - a);
+      covered += to - a;
+    }
+    return covered > 0 ? area / covered : this.current;
+  }
+
+  /** Read units per second served (or taken) over the last SERVED_WINDOW_MS (since the first page, early in a read;
+   *  0 before a full control interval). */
+  private recentRate(now: number, what: 'served' | 'spent'): number {
     if (this.firstServedAt === undefined) return 0;
     const span = Math.min(SERVED_WINDOW_MS, now - this.firstServedAt);
     if (span < CONTROL_INTERVAL_MS) return 0;
@@ -252,13 +287,13 @@ export class AdaptiveRate {
     for (let i = this.answers.length - 1; i >= 0; i--) {
       const a = this.answers[i] as Answer;
       if (a.at <= now - span) break;
-      units += a.units;
+      units += a[what];
     }
     return units / (span / 1000);
   }
 
   private measurePeak(now: number): void {
-    this.peakServed = Math.max(this.peakServed, this.servedRate(now));
+    this.peakServed = Math.max(this.peakServed, this.recentRate(now, 'served'));
   }
 
   private answersInShareWindow(): number {
@@ -341,6 +376,7 @@ export class TableReadBudget {
   private throttledCount = 0;
   /** Whether throttling holds the rate down, as last logged. */
   private loweredLogged = false;
+  private lastRateLog = -Infinity;
   private lastRefresh: number;
   private refreshing = false;
   private readonly startedAt: number;
@@ -451,15 +487,19 @@ export class TableReadBudget {
       if (permit.paced) this.bucket.settle(permit.charged, 0);
       this.rate.throttled();
     } else {
-      this.rate.failed();
+      this.rate.failed(permit.paced ? permit.charged : 0);
     }
     this.noteRate();
   }
 
-  /** Tells the user when throttling starts holding the rate down, and when it lets go. */
+  /** Tells the user when throttling starts holding the rate down, and when it lets go (not more often than every
+   *  RATE_LOG_QUIET_MS: a rate that hovers at the edge is one story, not a line a second). */
   private noteRate(): void {
     const lowered = this.rate.isLowered();
     if (lowered === this.loweredLogged) return;
+    const now = this.clock.now();
+    if (now - this.lastRateLog < RATE_LOG_QUIET_MS) return;
+    this.lastRateLog = now;
     this.loweredLogged = lowered;
     const share = `${Math.round(this.rate.throttledShare() * 100)}% of requests throttled over the last ${SHARE_WINDOW_MS / 1000} s`;
     if (lowered) {

@@ -100,11 +100,14 @@ describe('random throttles that do not follow the read rate', () => {
 });
 
 describe('a capacity that throttles whatever exceeds it', () => {
-  it('settles at 70–100% of the capacity of an uncapped on-demand table, without collapsing', async () => {
-    const X = 50; // read units per second; the table holds ~750 units of data: ~15 s at X
+  // The table holds ~750 read units of data: ~15 s at 50 units/s. Capped, the budget (100) is above the capacity.
+  it.each([
+    ['an uncapped on-demand table', 50, {}],
+    ['a table capped above the capacity', 60, { max_read_units_per_second: 100 }],
+  ])('settles at 70–100% of the capacity of %s, without collapsing', async (_what, X, budget) => {
     capacity.setCapacity({ unitsPerSecond: X });
     const from = capacity.exchanges.length;
-    const run = await timedRead(capacity.endpoint, capacityTable, { scan_segments: 8, page_size: 100 });
+    const run = await timedRead(capacity.endpoint, capacityTable, { scan_segments: 8, page_size: 100, ...budget });
     capacity.setCapacity(undefined);
 
     expectEveryItemOnce(run.result, capacityTable, CAPACITY_ITEMS);
@@ -123,7 +126,7 @@ describe('a capacity that throttles whatever exceeds it', () => {
     const windows: number[] = [];
     for (let t = settledFrom; t + 2_000 <= settledTo; t += 500) windows.push(consumedIn(t, t + 2_000) / 2);
     const throttledShare = scans.filter((s) => s.throttled).length / scans.length;
-    console.log(`Capacity ${X} read units/s: settled at ${settledRate.toFixed(1)} (${((settledRate / X) * 100).toFixed(0)}%), 2 s windows ${Math.min(...windows).toFixed(1)}–${Math.max(...windows).toFixed(1)}, ${(throttledShare * 100).toFixed(0)}% of Scans throttled, ${run.seconds.toFixed(1)} s. ${summaryOf(run.result, capacityTable)}`);
+    console.log(`Capacity ${X} read units/s, ${_what}: settled at ${settledRate.toFixed(1)} (${((settledRate / X) * 100).toFixed(0)}%), 2 s windows ${Math.min(...windows).toFixed(1)}–${Math.max(...windows).toFixed(1)}, ${(throttledShare * 100).toFixed(0)}% of Scans throttled, ${run.seconds.toFixed(1)} s. ${summaryOf(run.result, capacityTable)}`);
     expect(settledRate).toBeGreaterThan(X * 0.7);
     expect(settledRate).toBeLessThan(X * 1.05);
     // Never collapsing: every 2 s of the settled read served at least half the capacity.
