@@ -236,13 +236,14 @@ export class AdaptiveRate {
     this.measurePeak(now);
     const share = this.throttledShare();
     const reference = this.reference();
+    // Unknown (undefined) until a full control interval was served: a guess would be a collapse waiting to happen.
     const spent = this.recentRate(now, 'spent');
     if (!Number.isFinite(this.current)) {
-      // Unpaced: start pacing at what was taken, once throttling is more than noise. Unknown until a full control
-      // interval was served; a guess would be a collapse waiting to happen.
-      if (share <= TOLERATED_SHARE || spent <= 0) return;
+      // Unpaced: start pacing at what was taken, once throttling is more than noise.
+      if (share <= TOLERATED_SHARE || spent === undefined || spent <= 0) return;
       this.current = Math.max(spent * (1 + THROTTLED_HEADROOM), this.floor());
     }
+    if (spent === undefined) return;
     let next = this.current + reference * RECOVERY_PER_SECOND * seconds;
     const keepingUp = spent >= this.allowedOver(now) * KEEPING_UP_SHARE;
     if (share > TOLERATED_SHARE && !keepingUp) next = Math.min(next, spent * (1 + THROTTLED_HEADROOM));
@@ -278,11 +279,11 @@ export class AdaptiveRate {
   }
 
   /** Read units per second served (or taken) over the last SERVED_WINDOW_MS (since the first page, early in a read;
-   *  0 before a full control interval). */
-  private recentRate(now: number, what: 'served' | 'spent'): number {
-    if (this.firstServedAt === undefined) return 0;
+   *  undefined before a full control interval). */
+  private recentRate(now: number, what: 'served' | 'spent'): number | undefined {
+    if (this.firstServedAt === undefined) return undefined;
     const span = Math.min(SERVED_WINDOW_MS, now - this.firstServedAt);
-    if (span < CONTROL_INTERVAL_MS) return 0;
+    if (span < CONTROL_INTERVAL_MS) return undefined;
     let units = 0;
     for (let i = this.answers.length - 1; i >= 0; i--) {
       const a = this.answers[i] as Answer;
@@ -293,7 +294,7 @@ export class AdaptiveRate {
   }
 
   private measurePeak(now: number): void {
-    this.peakServed = Math.max(this.peakServed, this.recentRate(now, 'served'));
+    this.peakServed = Math.max(this.peakServed, this.recentRate(now, 'served') ?? 0);
   }
 
   private answersInShareWindow(): number {

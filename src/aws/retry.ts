@@ -4,8 +4,9 @@ import type { Logger } from '../log.js';
 
 const BASE_DELAY_MS = 100;
 const MAX_DELAY_MS = 20_000;
-/** A throttled request waits at most this long before it is sent again: throttling is per partition and per second,
- *  so a page whose partition was busy has a fair chance a moment later, and each segment keeps moving. */
+/** A throttled request the caller does not count waits at most this long before it is sent again: throttling is per
+ *  partition and per second, so a page whose partition was busy has a fair chance a moment later while the table
+ *  serves the other segments, and each segment keeps moving. */
 export const THROTTLE_MAX_DELAY_MS = 500;
 
 const THROTTLING_ERRORS = new Set([
@@ -79,7 +80,9 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
       const counts = options.counts?.(err) ?? true;
       if (counts && counted >= options.maxRetries) throw err;
       if (counts) counted++;
-      const delay = isThrottling(err) ? throttleDelay(attempt) : backoffDelay(attempt);
+      // A throttle the caller does not count (the table serves other requests) is retried soon; anything counted —
+      // a throttle while the table serves nothing at all, a 500, a dropped connection — backs off exponentially.
+      const delay = counts ? backoffDelay(counted - 1) : throttleDelay(attempt);
       const e = err as AwsLikeError;
       options.log(
         'WARN',

@@ -126,6 +126,9 @@ describe('a capacity that throttles whatever exceeds it', () => {
     const windows: number[] = [];
     for (let t = settledFrom; t + 2_000 <= settledTo; t += 500) windows.push(consumedIn(t, t + 2_000) / 2);
     const throttledShare = scans.filter((s) => s.throttled).length / scans.length;
+    const perSecond: string[] = [];
+    for (let at = start; at < end; at += 1000) perSecond.push(`${consumedIn(at, at + 1000)}/${scans.filter((s) => s.throttled && s.answeredAt > at && s.answeredAt <= at + 1000).length}`);
+    console.log('SERIES ' + perSecond.join(' '));
     console.log(`Capacity ${X} read units/s, ${_what}: settled at ${settledRate.toFixed(1)} (${((settledRate / X) * 100).toFixed(0)}%), 2 s windows ${Math.min(...windows).toFixed(1)}–${Math.max(...windows).toFixed(1)}, ${(throttledShare * 100).toFixed(0)}% of Scans throttled, ${run.seconds.toFixed(1)} s. ${summaryOf(run.result, capacityTable)}`);
     expect(settledRate).toBeGreaterThan(X * 0.7);
     expect(settledRate).toBeLessThan(X * 1.05);

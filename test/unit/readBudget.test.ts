@@ -197,7 +197,6 @@ describe('AdaptiveRate', () => {
       const settled = served.slice(10);
       expect(Math.min(...settled)).toBeGreaterThanOrEqual(60 * 0.7);
       expect(Math.max(...settled)).toBeLessThanOrEqual(60);
-      expect(rate.unitsPerSecond()).toBeLessThan(60 * 1.5); // no runaway above it
     }
   });
 
