@@ -108,7 +108,7 @@ export interface AirbyteRun extends Run {
 export async function runAsAirbyte(verb: 'spec' | 'check' | 'discover' | 'read', inputs: { config?: unknown; catalog?: unknown; state?: unknown } = {}): Promise<AirbyteRun> {
   const dir = mkdtempSync(join(tmpdir(), 'source-dynamodb-airbyte-'));
   chmodSync(dir, 0o755); // the connector runs as the image's unprivileged user
-  const args = [verb];
+  const args: string[] = [verb];
   const put = (flag: string, name: string, value: unknown) => {
     if (value === undefined) return;
     writeFileSync(join(dir, name), JSON.stringify(value), { mode: 0o644 });
