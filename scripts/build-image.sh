@@ -14,10 +14,14 @@ export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs}
 BASE_IMAGE=${BASE_IMAGE:-$(bash "$ROOT/scripts/base-image.sh")}
 
 t0=$SECONDS
+previous=$(buildah inspect --type image --format '{{.FromImageID}}' "$TAG" 2>/dev/null || true)
 echo "build-image: $TAG from $CONTEXT on $BASE_IMAGE" >&2
 # chroot isolation and the host network: what works without a daemon, user namespaces or CAP_SYS_RESOURCE.
 buildah bud --quiet --isolation chroot --network host --layers=false \
   --build-arg BASE_IMAGE="$BASE_IMAGE" \
   -f "$CONTEXT/Dockerfile" -t "$TAG" "$CONTEXT" >&2
+# The image this tag named before is no longer wanted (unless something else still uses it).
+current=$(buildah inspect --type image --format '{{.FromImageID}}' "$TAG")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then buildah rmi "$previous" >/dev/null 2>&1 || true; fi
 echo "build-image: built $TAG in $((SECONDS - t0)) s" >&2
 echo "$TAG"
