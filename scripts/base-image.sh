@@ -36,8 +36,13 @@ local_cas=(/usr/local/share/ca-certificates/*.crt)
 key=$( { cat "$0" ${local_cas[@]+"${local_cas[@]}"}; echo "$SUITE $MIRROR node $node_version npm $npm_version"; } | sha256sum | cut -c1-12)
 IMAGE=$REPO:node$node_version-$SUITE-$key
 
+# Also tagged localhost/node:20-slim: buildah and podman resolve the short name `node:20-slim` to a local
+# localhost/ image before any registry, so a plain `buildah bud .` of the unchanged Dockerfile builds on it too.
+ALIAS=localhost/node:20-slim
+
 if buildah inspect --type image "$IMAGE" >/dev/null 2>&1; then
-  log "cached: $IMAGE"
+  buildah tag "$IMAGE" "$ALIAS"
+  log "cached: $IMAGE (also $ALIAS)"
   echo "$IMAGE"
   exit 0
 fi
@@ -99,6 +104,7 @@ buildah config \
   "$ctr"
 buildah commit --quiet --rm "$ctr" "$IMAGE" >/dev/null
 ctr=
+buildah tag "$IMAGE" "$ALIAS"
 # Earlier builds of this stand-in are no longer wanted.
 for old in $(buildah images --noheading --format '{{.Name}}:{{.Tag}}' 2>/dev/null | grep "^$REPO:" || true); do
   [ "$old" = "$IMAGE" ] || buildah rmi "$old" >/dev/null 2>&1 || true

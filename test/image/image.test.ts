@@ -52,6 +52,8 @@ describe('the Airbyte image', () => {
     expect(config.Labels['io.airbyte.name']).toBe(metadata.dockerRepository);
     expect(config.Labels['io.airbyte.version']).toBe(metadata.dockerImageTag);
     expect(config.User).toBe('node');
+    // Built on the official base by default, so Docker users elsewhere build it as before.
+    expect(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')).toMatch(/^ARG BASE_IMAGE=node:20-slim$/m);
     const id = await runInImage(['id', '-u']);
     expect(id.code).toBe(0);
     expect(Number(id.stdout.trim())).toBeGreaterThan(0);
