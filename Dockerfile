@@ -3,7 +3,8 @@
 # The image runs the connector CLI directly: `docker run --rm IMAGE spec`, `check --config …`, and so on.
 
 # The base image: the official node:20-slim. Where no registry is reachable, a local image with the same layout
-# stands in for it (scripts/base-image.sh builds one; scripts/build-image.sh passes it here).
+# stands in for it (scripts/base-image.sh builds one and tags it localhost/node:20-slim, which buildah resolves
+# this name to); --build-arg BASE_IMAGE=… picks any other.
 ARG BASE_IMAGE=node:20-slim
 
 # --- build: install every dependency, compile TypeScript, bundle the CLI, then drop the dev dependencies ----
