@@ -154,7 +154,7 @@ describe("Airbyte's standard connector tests (airbyte-cdk DockerConnectorTestSui
       {
         cwd: tmpdir(),
         // The buildah-backed `docker` is on PATH for this process only.
-        env: hostEnv('airbyte-cdk', { PATH: `${DOCKER_WRAPPER_DIR}:${join(hostBin('airbyte-cdk', 'python'), '..')}:${process.env.PATH ?? ''}`, SOURCE_DYNAMODB_CONNECTOR_ROOT: connectorRootCopy() }),
+        env: hostEnv('airbyte-cdk', { PATH: `${DOCKER_WRAPPER_DIR}:${hostEnv('airbyte-cdk').PATH}`, SOURCE_DYNAMODB_CONNECTOR_ROOT: connectorRootCopy() }),
         timeoutMs: 880_000,
       },
     );
