@@ -2,8 +2,13 @@
 # source-dynamodb as an Airbyte connector image: `docker build -t airbyte/source-dynamodb-ts:dev .`
 # The image runs the connector CLI directly: `docker run --rm IMAGE spec`, `check --config …`, and so on.
 
+# The base image: the official node:20-slim. Where no registry is reachable, a local image with the same layout
+# stands in for it (scripts/base-image.sh builds one and tags it localhost/node:20-slim, which buildah resolves
+# this name to); --build-arg BASE_IMAGE=… picks any other.
+ARG BASE_IMAGE=node:20-slim
+
 # --- build: install every dependency, compile TypeScript, bundle the CLI, then drop the dev dependencies ----
-FROM node:20-slim AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /build
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
@@ -18,7 +23,7 @@ RUN npm run build \
  && npm cache clean --force
 
 # --- runtime: Node, the compiled connector, its spec and production dependencies; nothing else ---------------
-FROM node:20-slim
+FROM ${BASE_IMAGE}
 WORKDIR /airbyte/integration_code
 ENV NODE_ENV=production \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true

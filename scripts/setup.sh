@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the demo and the tests need, on a machine that has only the toolchains (Node 20+, Python 3.11, apt):
-#   Java 17 (DynamoDB Local runs on it), npm dependencies, the build, DynamoDB Local, and the Python hosts the tests
-#   run the connector under (Meltano, target-jsonl, PyAirbyte), each in its own virtual environment.
+#   Java 17 (DynamoDB Local runs on it), npm dependencies, the build, DynamoDB Local, buildah and the cached base
+#   image the connector's Airbyte image is built on, and the Python hosts the tests run the connector under
+#   (Meltano, target-jsonl, PyAirbyte, airbyte-cdk's standard tests), each in its own virtual environment.
 # Idempotent, and fast when everything is cached: npm ci runs only when package-lock.json changed since the last
 # one, DynamoDB Local and each venv are fetched once into ~/.cache/source-dynamodb/ (a venv's folder name carries a
 # hash of its requirements file, so editing the pins installs a new one).
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-HOSTS=(meltano target-jsonl pyairbyte)
+HOSTS=(meltano target-jsonl pyairbyte airbyte-cdk)
 VENVS=${SOURCE_DYNAMODB_VENVS:-$HOME/.cache/source-dynamodb/venvs}
 started=$SECONDS
 
@@ -65,6 +66,20 @@ step "build"
 npm run --silent build
 step "DynamoDB Local"
 node dist/src/local/dynamodbLocal.js fetch
+
+# --- the Airbyte image's tools (test/image): buildah builds and runs images without a daemon; debootstrap makes
+# the local stand-in for node:20-slim (scripts/base-image.sh), built once and cached in buildah's storage.
+missing=()
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing ${missing[*]} (the image tests build and run the connector's image with them)"
+  apt_install "${missing[@]}"
+fi
+step "base image for the connector's image"
+t_base=$SECONDS
+bash scripts/base-image.sh >/dev/null
+echo "base image ready in $((SECONDS - t_base)) s"
 
 # --- Python hosts, installed in parallel
 venv_dir() {
