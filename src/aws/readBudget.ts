@@ -196,7 +196,7 @@ export class AdaptiveRate {
   /** Share of the answers of the last few seconds that were throttles (0 without enough answers). */
   throttledShare(): number {
     this.prune(this.clock.now());
-    const total = this.answersInShareWindow();
+    const total = this.answers.length;
     return total < MIN_SHARE_SAMPLES ? 0 : this.throttledInWindow / total;
   }
 
@@ -249,7 +249,9 @@ export class AdaptiveRate {
     if (share > TOLERATED_SHARE && !keepingUp) next = Math.min(next, spent * (1 + THROTTLED_HEADROOM));
     // Throttled while keeping up, or an uncapped table whose peak may have been measured low: grow by a share of
     // itself. A capped table that is not throttled climbs back additively, toward a ceiling it knows.
-    else if (keepingUp && (share > TOLERATED_SHARE || !Number.isFinite(this.ceiling))) next = Math.max(next, this.current * (1 + KEEPING_UP_GROWTH * seconds));
+    else if (keepingUp && (share > TOLERATED_SHARE || !Number.isFinite(this.ceiling))) {
+      next = Math.max(next, this.current * (1 + KEEPING_UP_GROWTH * seconds));
+    }
     if (Number.isFinite(this.ceiling)) {
       next = Math.min(this.ceiling, next);
     } else {
@@ -295,10 +297,6 @@ export class AdaptiveRate {
 
   private measurePeak(now: number): void {
     this.peakServed = Math.max(this.peakServed, this.recentRate(now, 'served') ?? 0);
-  }
-
-  private answersInShareWindow(): number {
-    return this.answers.length;
   }
 
   private prune(now: number): void {
