@@ -23,22 +23,45 @@ export const systemClock: Clock = {
 const BURST_SECONDS = 0.5;
 /** A page is sized to cost about this share of a second of budget, so segments take turns in small steps. */
 const PAGE_SECONDS = 0.25;
+/** …but small enough that each of the requests queued on the budget gets its turn within this many seconds. */
+const SEGMENT_TURN_SECONDS = 2;
 /** DescribeTable is read again this often, so provisioned capacity changed by autoscaling is followed. */
 export const REFRESH_INTERVAL_MS = 5 * 60_000;
+/** Changes of the throttled state are logged at most this often. */
+const RATE_LOG_QUIET_MS = 10_000;
 /** How often the consumed read units per second are logged during a long read. */
 const LOG_INTERVAL_MS = 60_000;
-/** On throttling the rate is multiplied by this… */
-const THROTTLE_DECREASE = 0.5;
-/** …at most once per this interval: a burst of throttled segments is one signal, not eight. */
-const THROTTLE_QUIET_MS = 1_000;
-/** After a throttle the rate climbs back by this share of the ceiling per second (from half to full: 20 s). */
-const RECOVERY_SHARE_PER_SECOND = 0.025;
-/** Uncapped tables: the limit grows by this share of itself per second after a throttle. */
-const UNCAPPED_RECOVERY_PER_SECOND = 0.05;
-/** Uncapped tables are only paced after a throttle when this reader consumed at least this many units per second. */
-const UNCAPPED_MIN_PACED_RATE = 100;
-/** The rate never drops below this many read units per second, so a read always moves on. */
-const MIN_RATE = 0.5;
+/** The share of throttled requests is measured over this span: long enough to mean something at a few requests per
+ *  second, short enough to follow a change in tens of seconds. */
+const SHARE_WINDOW_MS = 5_000;
+/** Fewer answers than this in the window say nothing about the share. */
+const MIN_SHARE_SAMPLES = 4;
+/** The allowed rate is adjusted at most this often. */
+const CONTROL_INTERVAL_MS = 1_000;
+/** Up to this share of throttled requests is noise: an uncapped table stays unpaced, a lowered rate keeps climbing. */
+const TOLERATED_SHARE = 0.02;
+/** Over the tolerated share, what the requests took over the last seconds tells which throttling it is. Below this
+ *  share of the allowed rate, the table serves less than we allow: a capacity we run into, where sending more only
+ *  earns more throttles; the rate is then held to what was taken plus THROTTLED_HEADROOM. At or above it, the table
+ *  keeps up with all we allow and the throttles do not follow our rate (a hot partition, another consumer, random):
+ *  the rate then grows by KEEPING_UP_GROWTH of itself per second, so a read paced after a slow start (a stalled
+ *  server, a loaded machine) gets back to speed in seconds, not minutes. */
+const KEEPING_UP_SHARE = 0.9;
+const THROTTLED_HEADROOM = 0.1;
+const KEEPING_UP_GROWTH = 0.5;
+/** The rate regains this share of its reference (the ceiling, or the peak served) per second: from the floor at half
+ *  the peak back to the peak in about 10 s. */
+const RECOVERY_PER_SECOND = 0.05;
+/** The rate never falls below this share of the highest rate the table served during this sync. */
+const FLOOR_SHARE_OF_PEAK = 0.5;
+/** …nor below this many read units per second (the floor before anything was served). */
+const MIN_RATE = 1;
+/** The served rate (for the peak) is measured over this span. */
+const SERVED_WINDOW_MS = 2_000;
+/** An uncapped table paced after throttling may go this far above its peak, so the peak can still grow. */
+const UNCAPPED_PROBE = 2;
+/** Below this share of its reference the rate counts as lowered by throttling (a stream waiting on it is rate limited). */
+const LOWERED_SHARE = 0.9;
 /** Without a measured cost yet and no size in DescribeTable, an item is assumed to weigh this much. */
 const DEFAULT_ITEM_BYTES = 1024;
 /** A read unit pays for this many bytes of a strongly consistent read (twice as many when eventually consistent). */
@@ -50,8 +73,6 @@ const PAGE_BYTES = 1024 * 1024;
 const FULL_PAGE_HEADROOM = 1.25;
 /** Weight of the newest page in the running cost per item. */
 const COST_SMOOTHING = 0.3;
-/** Span of the window that measures the recent consumption rate (used when throttled without a set ceiling). */
-const RATE_WINDOW_MS = 10_000;
 
 /**
  * A token bucket that may run into debt: a request may start whenever the bucket is not in debt, takes its
@@ -107,24 +128,41 @@ export class TokenBucket {
   }
 }
 
+interface Answer {
+  at: number;
+  throttled: boolean;
+  /** Read units it consumed (0 when throttled or failed). */
+  served: number;
+  /** Read units it took from the budget: what it consumed, or for a failure the estimate that stays charged. */
+  spent: number;
+}
+
 /**
- * The rate a table may be read at right now: the configured ceiling, lowered on throttling and raised back slowly.
- * The ceiling may be Infinity (an uncapped on-demand table); a throttle then starts from the consumption rate that
- * was measured, and the limit is lifted again once the rate has doubled without further throttling.
+ * The rate a table may be read at right now. It follows the share of throttled requests over the last few seconds
+ * rather than each throttle: up to TOLERATED_SHARE it climbs back additively, by RECOVERY_PER_SECOND of its
+ * reference — the configured ceiling, or for an uncapped on-demand table the highest rate it served during this sync;
+ * above it, the rate is held to what the table served when the table serves less than we allow (a capacity), and
+ * grows when the table keeps up with it (throttles that do not follow our rate). It never falls below
+ * FLOOR_SHARE_OF_PEAK of the peak served (nor rises above the ceiling), so throttling cannot starve the read. An
+ * uncapped table is not paced at all (Infinity) until throttling passes TOLERATED_SHARE, and is let go again once
+ * its rate is back above the peak with the throttling gone.
  */
 export class AdaptiveRate {
   private current: number;
-  private lastThrottle = -Infinity;
-  /** Uncapped tables: the measured rate when the limit was set, which recovery lifts the limit from. */
-  private throttledAt = 0;
-  private last: number;
+  private readonly answers: Answer[] = [];
+  private throttledInWindow = 0;
+  private lastStep: number;
+  private firstServedAt: number | undefined;
+  private peakServed = 0;
+  /** The allowed rate since each control step, the newest last (the last SERVED_WINDOW_MS of them). */
+  private readonly allowed: { from: number; rate: number }[] = [];
 
   constructor(
     private readonly clock: Clock,
     private ceiling: number,
   ) {
     this.current = ceiling;
-    this.last = clock.now();
+    this.lastStep = clock.now();
   }
 
   setCeiling(ceiling: number): void {
@@ -134,21 +172,20 @@ export class AdaptiveRate {
     this.current = wasAtCeiling ? ceiling : Math.min(this.current, ceiling);
   }
 
-  /** @param measuredRate read units per second consumed recently: the starting point when there is no ceiling */
-  throttled(measuredRate: number): void {
-    this.advance();
-    const now = this.clock.now();
-    if (now - this.lastThrottle < THROTTLE_QUIET_MS) return;
-    this.lastThrottle = now;
-    if (!Number.isFinite(this.current)) {
-      // An on-demand table serves thousands of units per second: throttled while this reader consumes a trickle,
-      // the cause is elsewhere (another client on a hot partition) and pacing this reader would not help.
-      if (measuredRate < UNCAPPED_MIN_PACED_RATE) return;
-      this.throttledAt = measuredRate;
-      this.current = measuredRate * THROTTLE_DECREASE;
-      return;
-    }
-    this.current = Math.max(MIN_RATE, this.current * THROTTLE_DECREASE);
+  /** A request was served and consumed `units`. */
+  served(units: number): void {
+    this.record({ at: this.clock.now(), throttled: false, served: units, spent: units });
+  }
+
+  /** A request was throttled (it takes nothing from the budget). */
+  throttled(): void {
+    this.record({ at: this.clock.now(), throttled: true, served: 0, spent: 0 });
+  }
+
+  /** A request failed otherwise (a 500, a dropped connection): among the answers, not the throttles; `charged`
+   *  stays taken from the budget. */
+  failed(charged = 0): void {
+    this.record({ at: this.clock.now(), throttled: false, served: 0, spent: charged });
   }
 
   unitsPerSecond(): number {
@@ -156,18 +193,116 @@ export class AdaptiveRate {
     return this.current;
   }
 
+  /** Share of the answers of the last few seconds that were throttles (0 without enough answers). */
+  throttledShare(): number {
+    this.prune(this.clock.now());
+    const total = this.answers.length;
+    return total < MIN_SHARE_SAMPLES ? 0 : this.throttledInWindow / total;
+  }
+
+  /** True while throttling holds the rate clearly below its reference. */
+  isLowered(): boolean {
+    const rate = this.unitsPerSecond();
+    return Number.isFinite(rate) && rate < this.reference() * LOWERED_SHARE;
+  }
+
+  /** The lowest rate throttling may bring the table to. */
+  floor(): number {
+    return Math.min(this.ceiling, Math.max(MIN_RATE, this.peakServed * FLOOR_SHARE_OF_PEAK));
+  }
+
+  /** Highest rate served over SERVED_WINDOW_MS during this sync. */
+  get peak(): number {
+    return this.peakServed;
+  }
+
+  private reference(): number {
+    return Number.isFinite(this.ceiling) ? this.ceiling : Math.max(this.peakServed, MIN_RATE);
+  }
+
+  private record(answer: Answer): void {
+    this.answers.push(answer);
+    if (answer.throttled) this.throttledInWindow++;
+    if (answer.served > 0) this.firstServedAt ??= answer.at;
+    this.advance();
+  }
+
   private advance(): void {
     const now = this.clock.now();
-    const seconds = (now - this.last) / 1000;
-    this.last = now;
-    if (this.current >= this.ceiling) return;
+    if (now - this.lastStep < CONTROL_INTERVAL_MS) return;
+    const seconds = (now - this.lastStep) / 1000;
+    this.lastStep = now;
+    this.prune(now);
+    this.measurePeak(now);
+    const share = this.throttledShare();
+    const reference = this.reference();
+    // Unknown (undefined) until a full control interval was served: a guess would be a collapse waiting to happen.
+    const spent = this.recentRate(now, 'spent');
+    if (!Number.isFinite(this.current)) {
+      // Unpaced: start pacing at what was taken, once throttling is more than noise.
+      if (share <= TOLERATED_SHARE || spent === undefined || spent <= 0) return;
+      this.current = Math.max(spent * (1 + THROTTLED_HEADROOM), this.floor());
+    }
+    if (spent === undefined) return;
+    let next = this.current + reference * RECOVERY_PER_SECOND * seconds;
+    const keepingUp = spent >= this.allowedOver(now) * KEEPING_UP_SHARE;
+    if (share > TOLERATED_SHARE && !keepingUp) next = Math.min(next, spent * (1 + THROTTLED_HEADROOM));
+    // Throttled while keeping up, or an uncapped table whose peak may have been measured low: grow by a share of
+    // itself. A capped table that is not throttled climbs back additively, toward a ceiling it knows.
+    else if (keepingUp && (share > TOLERATED_SHARE || !Number.isFinite(this.ceiling))) {
+      next = Math.max(next, this.current * (1 + KEEPING_UP_GROWTH * seconds));
+    }
     if (Number.isFinite(this.ceiling)) {
-      this.current = Math.min(this.ceiling, this.current + this.ceiling * RECOVERY_SHARE_PER_SECOND * seconds);
+      next = Math.min(this.ceiling, next);
     } else {
-      // No ceiling to measure recovery against: grow by a share of the current rate, and lift the limit altogether
-      // once it is twice what was consumed when the throttling happened.
-      this.current *= 1 + UNCAPPED_RECOVERY_PER_SECOND * seconds;
-      if (this.current >= this.throttledAt * 2) this.current = Infinity;
+      const top = reference * UNCAPPED_PROBE;
+      // Back above the peak with the throttling gone: the table is no longer paced.
+      next = next >= top && share <= TOLERATED_SHARE ? Infinity : Math.min(top, next);
+    }
+    this.current = Math.max(this.floor(), next);
+    this.allowed.push({ from: now, rate: this.current });
+    while (this.allowed.length > 1 && (this.allowed[1] as { from: number }).from <= now - SERVED_WINDOW_MS) this.allowed.shift();
+  }
+
+  /** The allowed rate averaged over the window `spent` is measured on: what the table kept up with, or not. */
+  private allowedOver(now: number): number {
+    const start = now - Math.min(SERVED_WINDOW_MS, now - (this.firstServedAt ?? now));
+    let area = 0;
+    let covered = 0;
+    for (let i = 0; i < this.allowed.length; i++) {
+      const { from, rate } = this.allowed[i] as { from: number; rate: number };
+      const to = (this.allowed[i + 1] as { from: number } | undefined)?.from ?? now;
+      const a = Math.max(from, start);
+      if (to <= a || !Number.isFinite(rate)) continue;
+      area += rate * (to - a);
+      covered += to - a;
+    }
+    return covered > 0 ? area / covered : this.current;
+  }
+
+  /** Read units per second served (or taken) over the last SERVED_WINDOW_MS (since the first page, early in a read;
+   *  undefined before a full control interval). */
+  private recentRate(now: number, what: 'served' | 'spent'): number | undefined {
+    if (this.firstServedAt === undefined) return undefined;
+    const span = Math.min(SERVED_WINDOW_MS, now - this.firstServedAt);
+    if (span < CONTROL_INTERVAL_MS) return undefined;
+    let units = 0;
+    for (let i = this.answers.length - 1; i >= 0; i--) {
+      const a = this.answers[i] as Answer;
+      if (a.at <= now - span) break;
+      units += a[what];
+    }
+    return units / (span / 1000);
+  }
+
+  private measurePeak(now: number): void {
+    this.peakServed = Math.max(this.peakServed, this.recentRate(now, 'served') ?? 0);
+  }
+
+  private prune(now: number): void {
+    const cutoff = now - Math.max(SHARE_WINDOW_MS, SERVED_WINDOW_MS);
+    while (this.answers.length > 0 && (this.answers[0] as Answer).at < cutoff) {
+      if ((this.answers.shift() as Answer).throttled) this.throttledInWindow--;
     }
   }
 }
@@ -205,40 +340,13 @@ export function budgetCeiling(table: TableDescription, limits: BudgetLimits): Bu
   return candidates.reduce((a, b) => (b.unitsPerSecond < a.unitsPerSecond ? b : a));
 }
 
-/** Read units consumed per second over a sliding window. */
-class ConsumptionWindow {
-  private readonly entries: { at: number; units: number }[] = [];
-  private sum = 0;
-  private readonly startedAt: number;
-
-  constructor(private readonly clock: Clock) {
-    this.startedAt = clock.now();
-  }
-
-  add(units: number): void {
-    this.entries.push({ at: this.clock.now(), units });
-    this.sum += units;
-    this.prune();
-  }
-
-  unitsPerSecond(): number {
-    this.prune();
-    // Early in a read the window is not full yet; dividing by its whole span would understate the rate.
-    const span = Math.max(1000, Math.min(RATE_WINDOW_MS, this.clock.now() - this.startedAt));
-    return this.sum / (span / 1000);
-  }
-
-  private prune(): void {
-    const cutoff = this.clock.now() - RATE_WINDOW_MS;
-    while (this.entries.length > 0 && (this.entries[0] as { at: number }).at < cutoff) this.sum -= (this.entries.shift() as { units: number }).units;
-  }
-}
-
 /** What a request may do: how many items to ask for, and what it was charged in advance. */
 export interface ReadPermit {
   /** Scan Limit for this request; undefined: no limit (DynamoDB's 1 MB page). */
   limit: number | undefined;
   charged: number;
+  /** False when the table was unpaced: nothing to settle with the bucket. */
+  paced: boolean;
 }
 
 export interface TableBudgetOptions {
@@ -257,8 +365,17 @@ export class TableReadBudget {
   private ceiling: BudgetCeiling;
   private readonly rate: AdaptiveRate;
   private readonly bucket: TokenBucket;
-  private readonly window: ConsumptionWindow;
   private unitsPerItem: number;
+  /** Requests waiting in acquire(): each is a segment (or query) that wants its next page. */
+  private waiting = 0;
+  /** Requests served so far: a throttled request can tell whether the table kept serving others meanwhile. */
+  private servedCount = 0;
+  /** Every answered request, and the throttled ones among them, for the summary. */
+  private requests = 0;
+  private throttledCount = 0;
+  /** Whether throttling holds the rate down, as last logged. */
+  private loweredLogged = false;
+  private lastRateLog = -Infinity;
   private lastRefresh: number;
   private refreshing = false;
   private readonly startedAt: number;
@@ -274,7 +391,6 @@ export class TableReadBudget {
     this.ceiling = budgetCeiling(description, options.limits);
     this.rate = new AdaptiveRate(this.clock, this.ceiling.unitsPerSecond);
     this.bucket = new TokenBucket(this.clock, finiteOr(this.ceiling.unitsPerSecond, 1));
-    this.window = new ConsumptionWindow(this.clock);
     this.unitsPerItem = estimatedUnitsPerItem(description, options.consistentRead);
     this.startedAt = this.lastRefresh = this.lastLog = this.clock.now();
   }
@@ -292,13 +408,35 @@ export class TableReadBudget {
     this.refreshIfDue();
     const rate = this.rate.unitsPerSecond();
     const pageItems = maxItems ?? this.fullPageItems();
-    if (!Number.isFinite(rate)) return { limit: pageItems, charged: 0 };
+    if (!Number.isFinite(rate)) return { limit: pageItems, charged: 0, paced: false };
     this.bucket.setRate(rate);
-    const fitting = Math.max(1, Math.floor((rate * PAGE_SECONDS) / this.unitsPerItem));
+    // Many segments queued on a low rate take smaller pages, so each still gets one every SEGMENT_TURN_SECONDS.
+    const pageSeconds = Math.min(PAGE_SECONDS, SEGMENT_TURN_SECONDS / (this.waiting + 1));
+    const fitting = Math.max(1, Math.floor((rate * pageSeconds) / this.unitsPerItem));
     const limit = Math.min(pageItems, fitting);
     const charged = limit * this.unitsPerItem;
-    await this.bucket.take(charged);
-    return { limit, charged };
+    this.waiting++;
+    try {
+      await this.bucket.take(charged);
+    } finally {
+      this.waiting--;
+    }
+    return { limit, charged, paced: true };
+  }
+
+  /** Requests served by the table so far in this sync (a counter: compare two readings). */
+  get served(): number {
+    return this.servedCount;
+  }
+
+  /** Share of the table's requests throttled over the last few seconds. */
+  throttledShare(): number {
+    return this.rate.throttledShare();
+  }
+
+  /** True while throttling holds the table's rate clearly below its ceiling (or peak): waits are throttling's. */
+  isThrottled(): boolean {
+    return this.rate.isLowered();
   }
 
   /**
@@ -319,11 +457,14 @@ export class TableReadBudget {
    */
   pay(permit: ReadPermit, consumed: number | undefined, scannedCount: number): void {
     const units = consumed ?? permit.charged;
-    this.bucket.settle(permit.charged, units);
+    if (permit.paced) this.bucket.settle(permit.charged, units);
     if (consumed !== undefined && scannedCount > 0) {
       this.unitsPerItem = this.unitsPerItem * (1 - COST_SMOOTHING) + (consumed / scannedCount) * COST_SMOOTHING;
     }
-    this.window.add(units);
+    this.servedCount++;
+    this.requests++;
+    this.rate.served(units);
+    this.noteRate();
     this.totalUnits += units;
     this.unitsSinceLog += units;
     const now = this.clock.now();
@@ -335,22 +476,43 @@ export class TableReadBudget {
   }
 
   /**
-   * A request failed. Throttled requests consume nothing and lower the rate; other failures (a dropped connection,
-   * a 500) may well have consumed their page, so the estimate stays charged.
+   * A request failed. Throttled requests consume nothing and count toward the throttled share; other failures (a
+   * dropped connection, a 500) may well have consumed their page, so the estimate stays charged.
    */
   failed(permit: ReadPermit, throttled: boolean): void {
-    if (!throttled) return;
-    this.bucket.settle(permit.charged, 0);
-    const before = this.rate.unitsPerSecond();
-    this.rate.throttled(this.window.unitsPerSecond());
-    const after = this.rate.unitsPerSecond();
-    if (after < before) this.options.log('WARN', `${this.options.table} is throttled: reading at ${after.toFixed(1)} read units/s for now (${this.budgetText()}).`);
+    this.requests++;
+    if (throttled) {
+      this.throttledCount++;
+      if (permit.paced) this.bucket.settle(permit.charged, 0);
+      this.rate.throttled();
+    } else {
+      this.rate.failed(permit.paced ? permit.charged : 0);
+    }
+    this.noteRate();
+  }
+
+  /** Tells the user when throttling starts holding the rate down, and when it lets go (not more often than every
+   *  RATE_LOG_QUIET_MS: a rate that hovers at the edge is one story, not a line a second). */
+  private noteRate(): void {
+    const lowered = this.rate.isLowered();
+    if (lowered === this.loweredLogged) return;
+    const now = this.clock.now();
+    if (now - this.lastRateLog < RATE_LOG_QUIET_MS) return;
+    this.lastRateLog = now;
+    this.loweredLogged = lowered;
+    const share = `${Math.round(this.rate.throttledShare() * 100)}% of requests throttled over the last ${SHARE_WINDOW_MS / 1000} s`;
+    if (lowered) {
+      this.options.log('WARN', `${this.options.table} is throttled (${share}): reading at ${round(this.rate.unitsPerSecond())} read units/s for now, never below ${round(this.rate.floor())} (${this.budgetText()}).`);
+    } else {
+      this.options.log('INFO', `${this.options.table} is read at full speed again (${share}, ${this.budgetText()}).`);
+    }
   }
 
   /** One line for the end of a read: what it consumed against the budget. */
   summary(): string {
     const elapsed = this.clock.now() - this.startedAt;
-    return `Read of ${this.options.table} consumed ${round(this.totalUnits)} read units in ${(elapsed / 1000).toFixed(1)} s: ${this.perSecond(this.totalUnits, elapsed)} read units/s, ${this.budgetText()}.`;
+    const throttled = this.throttledCount > 0 ? ` ${this.throttledCount} of ${this.requests} requests (${Math.round((this.throttledCount / this.requests) * 100)}%) were throttled and retried (rate floor at the end: ${round(this.rate.floor())} read units/s, half the peak served).` : '';
+    return `Read of ${this.options.table} consumed ${round(this.totalUnits)} read units in ${(elapsed / 1000).toFixed(1)} s: ${this.perSecond(this.totalUnits, elapsed)} read units/s, ${this.budgetText()}.${throttled}`;
   }
 
   private budgetText(): string {

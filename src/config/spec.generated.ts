@@ -56,7 +56,7 @@ export type PageSize = number;
  */
 export type ConsistentRead = boolean;
 /**
- * How many times a throttled or failed request is retried, with exponential backoff, before the stream fails.
+ * How many times a failed request is retried, with exponential backoff, before the stream fails. A throttled Scan page counts only when the table served nothing since its last attempt: while other segments are served, it waits its turn.
  */
 export type Retries = number;
 /**

@@ -22,5 +22,9 @@ export type ReadEvent =
   | { type: 'checkpoint'; stream: string; state: StreamState; recordCount: number }
   | { type: 'status'; stream: string; status: StreamStatus }
   | { type: 'estimate'; stream: string; rows: number; bytes: number }
+  /** The stream has been waiting on throttling for a noticeable time and expects the quota back at `resetAt` (epoch
+   *  ms); or (limited: false) it reads at speed again. Both while the stream is RUNNING. */
+  | { type: 'rate-limit'; stream: string; limited: true; resetAt: number }
+  | { type: 'rate-limit'; stream: string; limited: false }
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'error'; failureType: FailureType; message: string; stream?: string; internalMessage?: string };

@@ -26,6 +26,13 @@ export interface SourceContext {
    * the changes a DynamoDB stream held. Without it the orchestrator's estimate from DescribeTable stands.
    */
   estimate?(rows: number, bytes: number): Promise<void>;
+  /**
+   * Optional: the stream has been waiting on throttling for a noticeable time, and the quota should be back at
+   * `resetAt` (epoch ms); null: it reads at speed again. The source decides when (without flapping).
+   */
+  rateLimited?(resetAt: number | null): void;
+  /** Optional: a request was answered, throttled or not (the progress line shows the throttled share). */
+  answered?(throttled: boolean): void;
   log: Logger;
   /** Aborted on SIGTERM/SIGINT: stop after the page in hand. */
   interrupt: AbortSignal;

@@ -17,6 +17,46 @@ export interface StreamCounts {
   startedAt: number;
   /** DescribeTable's ItemCount (refreshed by DynamoDB about every 6 hours): an estimate. */
   expectedItems: number | undefined;
+  /** Requests answered, and throttled among them, over the last minute. */
+  answers: AnswerCounter;
+}
+
+/** How far back the throttled share of the progress line looks. */
+const ANSWER_WINDOW_MS = 60_000;
+const ANSWER_BUCKET_MS = 1_000;
+
+/** Answers and throttles over the last minute, in one-second buckets (cheap at any request rate). */
+export class AnswerCounter {
+  private readonly buckets: { second: number; total: number; throttled: number }[] = [];
+
+  add(throttled: boolean, now: number): void {
+    const second = Math.floor(now / ANSWER_BUCKET_MS);
+    let last = this.buckets.at(-1);
+    if (last === undefined || last.second !== second) {
+      last = { second, total: 0, throttled: 0 };
+      this.buckets.push(last);
+      this.prune(now);
+    }
+    last.total++;
+    if (throttled) last.throttled++;
+  }
+
+  /** Over the last minute: requests answered and the throttled ones. */
+  lastMinute(now: number): { total: number; throttled: number } {
+    this.prune(now);
+    let total = 0;
+    let throttled = 0;
+    for (const b of this.buckets) {
+      total += b.total;
+      throttled += b.throttled;
+    }
+    return { total, throttled };
+  }
+
+  private prune(now: number): void {
+    const oldest = Math.floor((now - ANSWER_WINDOW_MS) / ANSWER_BUCKET_MS);
+    while (this.buckets.length > 0 && (this.buckets[0] as { second: number }).second <= oldest) this.buckets.shift();
+  }
 }
 
 export interface Figures {
@@ -26,6 +66,8 @@ export interface Figures {
   /** Share of the expected items, when known; may pass 100 (the count is an estimate). */
   percent: number | undefined;
   etaSeconds: number | undefined;
+  /** Share of the requests of the last minute that were throttled, when the source reports its requests. */
+  throttledPercent: number | undefined;
 }
 
 export function figuresOf(counts: StreamCounts, now: number): Figures {
@@ -40,6 +82,7 @@ export function figuresOf(counts: StreamCounts, now: number): Figures {
     itemsPerSecond,
     percent: known ? (counts.items / expected) * 100 : undefined,
     etaSeconds: remaining !== undefined && itemsPerSecond > 0 ? remaining / itemsPerSecond : undefined,
+    throttledPercent: throttledPercentOf(counts.answers.lastMinute(now)),
   };
 }
 
@@ -47,8 +90,14 @@ export function describeFigures(stream: string, f: Figures): string {
   const parts = [`${f.items.toLocaleString('en-US')} items`, `${f.megabytes.toFixed(1)} MB`, `${Math.round(f.itemsPerSecond).toLocaleString('en-US')} items/s`];
   if (f.percent !== undefined) parts.push(`${f.percent.toFixed(0)}% of DescribeTable's ItemCount`);
   if (f.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(f.etaSeconds)}`);
+  if (f.throttledPercent !== undefined) parts.push(`${formatPercent(f.throttledPercent)} of requests throttled in the last minute`);
   return `Progress of ${stream}: ${parts.join(', ')}`;
 }
+
+const throttledPercentOf = (answers: { total: number; throttled: number }) => (answers.total > 0 ? (answers.throttled / answers.total) * 100 : undefined);
+
+/** Whole percents, but a few throttles among many requests do not read as none. */
+const formatPercent = (percent: number) => (percent > 0 && percent < 1 ? '<1%' : `${Math.round(percent)}%`);
 
 export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
@@ -67,7 +116,7 @@ export class SyncProgress {
   }
 
   start(stream: string, expectedItems: number | undefined): void {
-    const counts: StreamCounts = { stream, items: 0, bytes: 0, startedAt: Date.now(), expectedItems };
+    const counts: StreamCounts = { stream, items: 0, bytes: 0, startedAt: Date.now(), expectedItems, answers: new AnswerCounter() };
     this.streams.set(stream, counts);
     this.display.started(counts);
   }
@@ -78,6 +127,11 @@ export class SyncProgress {
     counts.items += items;
     counts.bytes += bytes;
     this.display.updated(counts);
+  }
+
+  /** A request of the stream was answered: throttled or not. */
+  answered(stream: string, throttled: boolean): void {
+    this.streams.get(stream)?.answers.add(throttled, Date.now());
   }
 
   finish(stream: string): void {

@@ -34,6 +34,8 @@ export class StreamOutput {
     return {
       emit: (records, position, when = 'if-due') => this.emit(records, position, when),
       estimate: (rows, bytes) => this.queue.push([{ type: 'estimate', stream: this.stream, rows, bytes }]),
+      rateLimited: (resetAt) => this.rateLimited(resetAt),
+      answered: (throttled) => this.progress.answered(this.stream, throttled),
       log: shared.log,
       interrupt: shared.interrupt,
       permits: shared.permits,
@@ -56,6 +58,20 @@ export class StreamOutput {
       chunk.push({ type: 'checkpoint', stream: this.stream, state: position(), recordCount: this.clock.take() });
     }
     return this.queue.push(chunk);
+  }
+
+  /** A rate-limit change goes out in order with the records; as a RUNNING status, it marks the stream running. */
+  private rateLimited(resetAt: number | null): void {
+    const chunk: ReadEvent[] = [];
+    if (resetAt !== null) {
+      this.running = true;
+      chunk.push({ type: 'rate-limit', stream: this.stream, limited: true, resetAt });
+    } else {
+      this.markRunning(chunk);
+      chunk.push({ type: 'rate-limit', stream: this.stream, limited: false });
+    }
+    // Not awaited: the source is waiting anyway, and a full queue only delays the status, never reorders it.
+    if (!this.queue.isClosed) void this.queue.push(chunk);
   }
 
   /** Ends the stream: RUNNING first if no record came (a stream is never COMPLETE without having run). */

@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toConnectorError } from '../aws/errors.js';
 import { budgetLimitsOf, ReadBudgets } from '../aws/readBudget.js';
 import { isThrottling, withRetry } from '../aws/retry.js';
+import { ThrottleWatch } from '../aws/throttleWatch.js';
 import type { WireKey } from '../convert/keyCodec.js';
 import type { Config } from '../config/validate.js';
 import { describeTable } from '../discovery/tables.js';
@@ -95,12 +96,26 @@ export async function readScanStream(ctx: SourceContext, settings: ScanSettings,
     ...(plan.cursorField !== undefined ? { cursorField: plan.cursorField } : {}),
   };
   const budget = await settings.budgets.forTable(table);
+  // Tells the platform when the stream has been waiting on throttling for a while, and when it reads at speed again.
+  const watch = new ThrottleWatch({ budgetThrottled: () => budget.isThrottled(), onChange: (resetAt) => ctx.rateLimited?.(resetAt) });
 
-  /** One page, paced by the budget; a retry resends the same start key, so no page is lost or read twice. */
-  const scanPage = (segment: number, startKey: WireKey | undefined) =>
-    withRetry(
+  /**
+   * One page, paced by the budget; a retry resends the same start key, so no page is lost or read twice. A throttled
+   * page backs off on its own (DynamoDB throttles per partition): the other segments go on. While the table keeps
+   * serving other requests between two attempts of a page, its throttles do not use up max_retries.
+   */
+  const scanPage = (worker: number, segment: number, startKey: WireKey | undefined) => {
+    let servedAtLastThrottle: number | undefined;
+    const stalled = () => {
+      const stalledSince = servedAtLastThrottle !== undefined && budget.served === servedAtLastThrottle;
+      servedAtLastThrottle = budget.served;
+      return stalledSince;
+    };
+    return withRetry(
       async () => {
+        watch.waitingForBudget(worker);
         const permit = await budget.acquire(settings.pageSize);
+        watch.busy(worker);
         try {
           const page = await ctx.permits.use(() =>
             settings.scanner.scan(
@@ -114,22 +129,33 @@ export async function readScanStream(ctx: SourceContext, settings: ScanSettings,
             ),
           );
           budget.pay(permit, page.consumedCapacity, page.scannedCount);
+          watch.served();
+          ctx.answered?.(false);
           return page;
         } catch (err) {
-          budget.failed(permit, isThrottling(err));
+          const throttled = isThrottling(err);
+          budget.failed(permit, throttled);
+          ctx.answered?.(throttled);
           throw err;
         }
       },
-      { what: `Scan of ${table} segment ${segment}/${progress.totalSegments}`, log: ctx.log, maxRetries: ctx.maxRetries },
+      {
+        what: `Scan of ${table} segment ${segment}/${progress.totalSegments}`,
+        log: ctx.log,
+        maxRetries: ctx.maxRetries,
+        counts: (err) => !isThrottling(err) || stalled(),
+        onRetry: (err, delayMs) => (isThrottling(err) ? watch.backingOff(worker, delayMs) : watch.busy(worker)),
+      },
     );
+  };
 
-  const worker = async () => {
+  const worker = async (id: number) => {
     for (let assignment = progress.nextSegment(); assignment; assignment = progress.nextSegment()) {
       const { segment } = assignment;
       let startKey = assignment.startKey;
       do {
         if (stop.signal.aborted || ctx.interrupt.aborted) return;
-        const page = await scanPage(segment, startKey);
+        const page = await scanPage(id, segment, startKey);
         if (page.cursorValues !== undefined) {
           for (const value of page.cursorValues) {
             if (value === undefined) continue;
@@ -147,14 +173,18 @@ export async function readScanStream(ctx: SourceContext, settings: ScanSettings,
   };
 
   const workers = Math.min(ctx.readConcurrency, progress.totalSegments);
+  watch.start();
   await Promise.all(
-    Array.from({ length: workers }, () =>
-      worker().catch((err: unknown) => {
-        failure ??= err;
-        stop.abort();
-      }),
+    Array.from({ length: workers }, (_, id) =>
+      worker(id)
+        .catch((err: unknown) => {
+          failure ??= err;
+          stop.abort();
+        })
+        .finally(() => watch.done(id)),
     ),
   );
+  watch.stop();
 
   if (otherTypeCount > 0 && trackedType !== undefined) {
     ctx.log(

@@ -38,6 +38,10 @@ export class OutputQueue<T = ReadEvent> {
     this.wakeConsumer();
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   close(): void {
     this.closed = true;
     this.wakeConsumer();

@@ -6,10 +6,14 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { reply, sendUpstream } from './upstream.js';
 
-export type FaultKind = 'throttle' | 'serverError' | 'drop' | 'dropMidResponse' | 'deny';
+export type FaultKind = 'throttle' | 'serverError' | 'serviceUnavailable' | 'drop' | 'dropMidResponse' | 'slow' | 'deny';
+
+/** How long a 'slow' answer is held before it is forwarded. */
+const SLOW_ANSWER_MS = 1_500;
 
 export interface FaultRule {
-  fault: FaultKind;
+  /** The fault injected; with several, one of them at random for each request faulted. */
+  fault: FaultKind | readonly FaultKind[];
   /** X-Amz-Target suffix: "Scan", "ListTables", "DescribeTable"… */
   operation: string;
   /** Only requests whose body names this TableName; any table when absent. */
@@ -18,6 +22,9 @@ export interface FaultRule {
   count: number;
   /** Matching requests let through untouched before the rule starts firing (to fault mid-scan pages). */
   skip?: number;
+  /** A matching request is faulted with this probability (default 1): a share of requests faulted at random,
+   *  whatever the rate of the reader. Requests let through do not use up the count. */
+  probability?: number;
 }
 
 export interface ProxiedRequest {
@@ -53,27 +60,32 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const body = Buffer.concat(chunks);
       const operation = operationOf(req.headers);
       const table = tableOf(body);
-      let rule: FaultRule | undefined;
+      let fault: FaultKind | undefined;
       for (const r of rules) {
         if (r.count <= 0 || r.operation !== operation || (r.table !== undefined && r.table !== table)) continue;
         if ((r.skip ?? 0) > 0) {
           r.skip = (r.skip ?? 0) - 1;
           continue;
         }
+        if (r.probability !== undefined && Math.random() >= r.probability) continue;
         r.count--;
-        rule = r;
+        fault = typeof r.fault === 'string' ? r.fault : r.fault[Math.floor(Math.random() * r.fault.length)];
         break;
       }
-      requests.push({ operation, table, fault: rule?.fault });
-      switch (rule?.fault) {
+      requests.push({ operation, table, fault });
+      switch (fault) {
         case undefined:
           return forward(req, body, res, false);
         case 'dropMidResponse':
           return forward(req, body, res, true);
+        case 'slow':
+          return void setTimeout(() => forward(req, body, res, false), SLOW_ANSWER_MS);
+        case 'serviceUnavailable':
+          return sendError(res, 503, 'com.amazonaws.dynamodb.v20120810#ServiceUnavailable', 'Service unavailable');
         case 'drop':
           return req.socket.destroy();
         case 'throttle':
-          return sendError(res, 400, 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.');
+          return sendThrottle(res);
         case 'serverError':
           return sendError(res, 500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error');
         case 'deny':
@@ -119,6 +131,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       });
     },
   };
+}
+
+/** DynamoDB's answer to a request over the table's (or partition's) capacity. */
+export function sendThrottle(res: ServerResponse): void {
+  sendError(res, 400, 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.');
 }
 
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {

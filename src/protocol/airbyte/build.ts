@@ -8,6 +8,7 @@ import type {
   RawJson,
   StreamDescriptor,
   StreamStatus,
+  StreamStatusReason,
 } from './messages.js';
 
 export const recordMessage = (stream: string, data: RawJson, emittedAt: number): Message => ({
@@ -65,7 +66,11 @@ export const estimateTraceMessage = (stream: string, rowEstimate: number, byteEs
   },
 });
 
-export const streamStatusMessage = (stream: string, status: StreamStatus): Message => ({
+export const streamStatusMessage = (stream: string, status: StreamStatus, reasons?: StreamStatusReason[]): Message => ({
   type: 'TRACE',
-  trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status } },
+  trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status, ...(reasons ? { reasons } : {}) } },
 });
+
+/** RUNNING, waiting on the source's rate limit until about `quotaReset` (epoch ms). */
+export const rateLimitedStatusMessage = (stream: string, quotaReset: number): Message =>
+  streamStatusMessage(stream, 'RUNNING', [{ type: 'RATE_LIMITED', rate_limited: { quota_reset: Math.round(quotaReset) } }]);

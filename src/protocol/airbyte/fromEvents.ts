@@ -2,7 +2,7 @@
 // of records, which stays one batch of RECORD messages until it is serialized.
 import type { ReadEvent } from '../../pipeline/events.js';
 import { stateToJson } from '../../state/streamState.js';
-import { errorTraceMessage, estimateTraceMessage, logMessage, streamStateMessage, streamStatusMessage } from './build.js';
+import { errorTraceMessage, estimateTraceMessage, logMessage, rateLimitedStatusMessage, streamStateMessage, streamStatusMessage } from './build.js';
 import type { Output } from './messages.js';
 
 export function airbyteOutputOf(event: ReadEvent): Output {
@@ -15,6 +15,9 @@ export function airbyteOutputOf(event: ReadEvent): Output {
       return streamStatusMessage(event.stream, event.status);
     case 'estimate':
       return estimateTraceMessage(event.stream, event.rows, event.bytes);
+    case 'rate-limit':
+      // Entering: RUNNING with the RATE_LIMITED reason; leaving: a plain RUNNING again.
+      return event.limited ? rateLimitedStatusMessage(event.stream, event.resetAt) : streamStatusMessage(event.stream, 'RUNNING');
     case 'log':
       return logMessage(event.level, event.message);
     case 'error':

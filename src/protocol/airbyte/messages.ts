@@ -110,7 +110,14 @@ export interface EstimateTrace {
 export interface StreamStatusTrace {
   type: 'STREAM_STATUS';
   emitted_at: number;
-  stream_status: { stream_descriptor: StreamDescriptor; status: StreamStatus };
+  stream_status: { stream_descriptor: StreamDescriptor; status: StreamStatus; reasons?: StreamStatusReason[] };
+}
+
+/** Why a stream is in its status: the protocol knows one reason, RATE_LIMITED (with RUNNING). */
+export interface StreamStatusReason {
+  type: 'RATE_LIMITED';
+  /** quota_reset: epoch ms when the quota should be back. */
+  rate_limited?: { quota_reset?: number };
 }
 
 export interface TraceMessage {

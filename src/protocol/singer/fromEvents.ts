@@ -48,6 +48,11 @@ export async function* singerOutputs(events: AsyncIterable<ReadEvent>, schemas: 
       case 'estimate':
         yield { to: 'stderr', line: `INFO Stream ${event.stream}: about ${event.rows} items, ${event.bytes} bytes (DescribeTable)` };
         break;
+      case 'rate-limit':
+        yield event.limited
+          ? { to: 'stderr', line: `WARN Stream ${event.stream}: waiting on DynamoDB throttling (rate limited); reads should resume about ${new Date(event.resetAt).toISOString()}` }
+          : { to: 'stderr', line: `INFO Stream ${event.stream}: reading at speed again after throttling` };
+        break;
       case 'log':
         yield { to: 'stderr', line: `${event.level} ${event.message}` };
         break;
