@@ -186,3 +186,14 @@ export function describeDrift(changes: readonly DriftChange[]): string {
     .map((c) => (c.inSchema ? `attribute ${JSON.stringify(c.attribute)} holds ${kindNames(c.kinds).join('/')}, which its schema type does not allow` : `attribute ${JSON.stringify(c.attribute)} (${kindNames(c.kinds).join('/')}) is not in the catalog's schema`))
     .join('; ');
 }
+
+/** Changes of several records as one: per attribute, the union of the kinds. */
+export function mergeChanges(changes: readonly DriftChange[]): DriftChange[] {
+  const merged: DriftChange[] = [];
+  for (const change of changes) {
+    const same = merged.find((c) => c.attribute === change.attribute);
+    if (same !== undefined) same.kinds |= change.kinds;
+    else merged.push({ ...change });
+  }
+  return merged;
+}

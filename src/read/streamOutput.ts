@@ -5,7 +5,7 @@
 // needing a wider schema, and the stream ends with a WARN counting what was outside the schema.
 import type { LogLevel } from '../log.js';
 import type { ReadEvent } from '../pipeline/events.js';
-import type { SchemaDrift } from '../pipeline/schemaDrift.js';
+import { mergeChanges, type SchemaDrift } from '../pipeline/schemaDrift.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { StreamState } from '../state/streamState.js';
 import type { Semaphore } from '../util/concurrency.js';
@@ -23,6 +23,7 @@ export interface OutputSettings {
 export class StreamOutput {
   private readonly clock: CheckpointClock;
   private running = false;
+  private recordsSent = false;
 
   constructor(
     private readonly stream: string,
@@ -68,6 +69,15 @@ export class StreamOutput {
   private pushRecords(chunk: ReadEvent[], records: readonly string[], emittedAt: number): void {
     const announcements = this.drift?.check(records);
     if (announcements === undefined) {
+      this.recordsSent = true;
+      chunk.push({ type: 'records', stream: this.stream, texts: records, emittedAt });
+      return;
+    }
+    if (!this.recordsSent) {
+      // The stream's first page: nothing went out yet, so all of its drift is announced before it. A target then
+      // creates its table from the wide schema once, instead of having to change a column it just made.
+      this.recordsSent = true;
+      chunk.push({ type: 'schema_drift', stream: this.stream, changes: mergeChanges(announcements.flatMap((a) => a.changes)) });
       chunk.push({ type: 'records', stream: this.stream, texts: records, emittedAt });
       return;
     }
