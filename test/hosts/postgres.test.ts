@@ -4,10 +4,14 @@
 // upserts a delete as a row with it set), numbers exact in NUMERIC columns, maps and lists as JSONB, binary as base64
 // text, sets as arrays; attributes that appear after discover become columns (schema drift).
 import { DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'lossless-json';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
+import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { PostgresServer } from '../support/postgres.js';
+import { EXECUTABLE, pyairbyte } from './pyairbyte.js';
 import { exactNumbers, MeltanoProject, tableItems, withSortedSets } from './singer.js';
 
 const endpoint = inject('ddbEndpoint');
@@ -147,5 +151,77 @@ describe('Meltano into PostgreSQL (target-postgres)', () => {
     await project.runPostgres('tap-dynamodb', pg.port);
     await expectTableEqual(table);
     project.dispose();
+  });
+});
+
+describe('PyAirbyte into PostgreSQL (PostgresCache)', () => {
+  it('reads from DynamoDB Streams into the cache, then only the changes: upserts by key, deletes in _ab_cdc_deleted_at', { timeout: 900_000 }, async () => {
+    const table = uniqueName('pyab_pg');
+    await createTable(client, table, { hash: ['pk', 'S'], range: ['sk', 'N'] }, {
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    // PyAirbyte types `number` as DECIMAL(38, 9), and its Postgres cache loads its record files with pandas.read_json:
+    // whole numbers beyond 64 bits stop the load ("Value is too big!"), fractions pass through a double. So the
+    // numbers here are ones a double holds exactly; 38-digit numbers go to Postgres exactly through target-postgres.
+    const WIDE = '123456789012345';
+    const pyItem = (pk: string, sk: number, extra: Record<string, AttributeValue> = {}) =>
+      item(pk, sk, {
+        name: { S: `item ${pk}/${sk} ✓` },
+        wide: { N: `${WIDE.slice(0, 13)}${String(sk).padStart(2, '0')}` },
+        price: { N: `${sk}.125` },
+        dims: { M: { w: { N: '2.5' }, unit: { S: 'cm' } } },
+        tags: { L: [{ S: 'a' }, { S: `t${sk}` }] },
+        blob: { B: new Uint8Array([0xde, 0xad, sk % 256, 0]) },
+        colors: { SS: ['red', `c${sk}`] },
+        flag: { BOOL: sk % 2 === 0 },
+        ...extra,
+      });
+    await putItems(client, table, Array.from({ length: 5 }, (_, i) => pyItem(`p${i % 2}`, i)));
+    const workDir = mkdtempSync(join(tmpdir(), 'pyairbyte-pg-'));
+    const args = {
+      executable: EXECUTABLE,
+      config: connectorConfig(endpoint, { include_tables: [table], replication: { mode: 'dynamodb_streams', max_stream_read_seconds: 15 } }),
+      postgres: { host: '127.0.0.1', port: pg.port, username: 'postgres', password: 'unused', database: 'postgres', schema_name: 'pyairbyte' },
+    };
+    // PyAirbyte appends a read's records and merges by the primary key across reads: the first read's snapshot and
+    // its replay of the stream (at least once) both land, so the table's state is the latest row per key by
+    // _ab_cdc_cursor, as with any CDC destination; deletes are rows with _ab_cdc_deleted_at set.
+    const latest = (where: string) => {
+      const sql = `select * from (select distinct on (pk, sk) * from pyairbyte."${table}" order by pk, sk, "_ab_cdc_cursor" desc) t where ${where}`;
+      return exactNumbers(parse(pg.psql(`select coalesce(json_agg(t), '[]'::json) from (${sql}) t`).trim())) as Record<string, any>[];
+    };
+    const live = () =>
+      byKey(
+        latest('"_ab_cdc_deleted_at" is null').map((row) => {
+          const out: Record<string, any> = {};
+          for (const [name, value] of Object.entries(row)) if (!name.startsWith('_airbyte_') && !name.startsWith('_ab_cdc_') && value !== null) out[name] = value;
+          return withSortedSets(out, ['colors']);
+        }),
+      );
+    const expectEqual = async () => {
+      const items = (await tableItems(client, table)).map((i) => withSortedSets(i as Record<string, any>, ['colors']));
+      expect(live()).toEqual(byKey(items));
+    };
+
+    const first = await pyairbyte(workDir, args);
+    expect(first.check).toBe('SUCCEEDED');
+    await expectEqual();
+    expect(pg.columnTypes('pyairbyte', table)).toMatchObject({ pk: 'character varying', sk: 'numeric', wide: 'bigint', price: 'numeric', dims: 'json', tags: 'json', colors: 'json', blob: 'character varying', flag: 'boolean' });
+
+    await put(table, pyItem('p1', 1, { name: { S: 'renamed' } }));
+    await put(table, pyItem('p9', 100));
+    await remove(table, 'p0', 2);
+    const second = await pyairbyte(workDir, args);
+    expect(second.processed_records).toBe(3);
+    await expectEqual();
+    expect(latest(`pk = 'p0' and sk = 2`).map((r) => r._ab_cdc_deleted_at !== null)).toEqual([true]);
+    // The second read merged each change into its key's rows (PyAirbyte updates them in place): every row of a changed
+    // key holds that change.
+    expect(pg.rows(`select pk, count(distinct "_ab_cdc_cursor")::int as versions from pyairbyte."${table}" where (pk, sk) in (('p1', 1), ('p9', 100), ('p0', 2)) group by pk, sk order by pk`)).toEqual([
+      { pk: 'p0', versions: '1' },
+      { pk: 'p1', versions: '1' },
+      { pk: 'p9', versions: '1' },
+    ]);
+    rmSync(workDir, { recursive: true, force: true });
   });
 });
