@@ -132,7 +132,7 @@ describe('Meltano into PostgreSQL (target-postgres)', () => {
     project.dispose();
   });
 
-  it('INCREMENTAL and FULL_TABLE: inserts and updates upserted by the primary key', { timeout: 900_000 }, async () => {
+  it('INCREMENTAL, then FULL_TABLE: inserts and updates upserted by the primary key, deletes by table version', { timeout: 900_000 }, async () => {
     const table = uniqueName('pg_inc');
     await createTable(client, table, { hash: ['pk', 'S'], range: ['sk', 'N'] });
     const at = (minute: number) => ({ S: `2026-04-01T08:${String(minute).padStart(2, '0')}:00Z` });
@@ -146,10 +146,17 @@ describe('Meltano into PostgreSQL (target-postgres)', () => {
     await project.runPostgres('tap-dynamodb--incremental', pg.port);
     await expectTableEqual(table);
 
-    // A full table copy into the same table: upserts every item again, the table stays equal.
+    // A full table copy into the same table upserts every item with the copy's table version; its ACTIVATE_VERSION
+    // then marks the rows of deleted items (_sdc_deleted_at), or with hard_delete removes them.
     await put(table, rich('c2', 2, { name: { S: 'changed again' }, updated_at: at(1) }));
+    await remove(table, 'c0', 3);
     await project.runPostgres('tap-dynamodb', pg.port);
     await expectTableEqual(table);
+    expect(pg.rows(`select "_sdc_deleted_at" is not null as deleted from dynamodb."${table}" where pk = 'c0' and sk = 3`)).toEqual([{ deleted: true }]);
+    await remove(table, 'c1', 4);
+    await project.runPostgres('tap-dynamodb', pg.port, { TARGET_POSTGRES_HARD_DELETE: 'true' });
+    await expectTableEqual(table);
+    expect(pg.rows(`select pk, sk from dynamodb."${table}" where "_sdc_deleted_at" is not null or (pk = 'c1' and sk = 4)`)).toEqual([]);
     project.dispose();
   });
 });

@@ -1,7 +1,9 @@
 // The Singer adapter of the read pipeline: SCHEMA before a stream's first record, RECORD with time_extracted, and a
 // STATE holding every stream's bookmark after each checkpoint. Schema drift widens the stream's SCHEMA: before its
 // first record, the one SCHEMA that goes out is already wide (a target creating its table then needs no ALTER);
-// later, an updated SCHEMA goes out before the first record needing it, as the Singer spec lets a tap do. Logs, estimates and stream status become stderr
+// later, an updated SCHEMA goes out before the first record needing it, as the Singer spec lets a tap do. A
+// FULL_TABLE copy made from its start is versioned: its RECORDs carry the version, and ACTIVATE_VERSION follows
+// its COMPLETE, so a target drops (or marks deleted) the rows of items deleted since the last copy. Logs, estimates and stream status become stderr
 // lines; a stream's error becomes a CRITICAL line (and a non-zero exit), while the other streams go on.
 import type { ReadEvent } from '../../pipeline/events.js';
 import { describeDrift, widenSchema } from '../../pipeline/schemaDrift.js';
@@ -17,7 +19,16 @@ export type SingerOutput = { to: 'stdout'; line: string; urgent: boolean } | { t
 /** SCHEMA and STATE: rare, and flushed at once. */
 const out = (message: SingerMessage): SingerOutput => ({ to: 'stdout', line: serializeSingerMessage(message), urgent: true });
 
-export async function* singerOutputs(events: AsyncIterable<ReadEvent>, schemas: ReadonlyMap<string, SchemaMessage>, inputBookmarks: ReadonlyMap<string, unknown>): AsyncGenerator<SingerOutput> {
+/**
+ * @param versions per FULL_TABLE stream copied from its start, the table version its RECORDs carry; when the copy
+ *   completes, an ACTIVATE_VERSION tells the target that rows without it are deleted items
+ */
+export async function* singerOutputs(
+  events: AsyncIterable<ReadEvent>,
+  schemas: ReadonlyMap<string, SchemaMessage>,
+  inputBookmarks: ReadonlyMap<string, unknown>,
+  versions: ReadonlyMap<string, number> = new Map(),
+): AsyncGenerator<SingerOutput> {
   // Bookmarks of streams not read in this sync are carried forward, so the state a run leaves is complete.
   const bookmarks = new Map<string, JsonObject>();
   for (const [stream, state] of inputBookmarks) bookmarks.set(stream, state as JsonObject);
@@ -44,6 +55,8 @@ export async function* singerOutputs(events: AsyncIterable<ReadEvent>, schemas: 
           const schema = flush(event.stream);
           if (schema !== undefined) yield schema;
         }
+        const version = versions.get(event.stream);
+        if (event.status === 'COMPLETE' && version !== undefined) yield out({ type: 'ACTIVATE_VERSION', stream: event.stream, version });
         yield { to: 'stderr', line: `INFO Stream ${event.stream}: ${event.status}` };
         break;
       }
@@ -69,7 +82,7 @@ export async function* singerOutputs(events: AsyncIterable<ReadEvent>, schemas: 
           extractedAtMs = event.emittedAt;
           extractedAt = new Date(extractedAtMs).toISOString();
         }
-        yield { to: 'stdout', line: serializeSingerRecords(event.stream, event.texts, extractedAt), urgent: false };
+        yield { to: 'stdout', line: serializeSingerRecords(event.stream, event.texts, extractedAt, versions.get(event.stream)), urgent: false };
         break;
       }
       case 'checkpoint':
