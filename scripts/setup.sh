@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything the demo and the tests need, on a machine that has only the toolchains (Node 20+, Python 3.11, apt):
 #   Java 17 (DynamoDB Local runs on it), npm dependencies, the build, DynamoDB Local, buildah and the cached base
-#   image the connector's Airbyte image is built on, and the Python hosts the tests run the connector under
-#   (Meltano, target-jsonl, PyAirbyte, airbyte-cdk's standard tests), each in its own virtual environment.
+#   image the connector's Airbyte image is built on, a PostgreSQL server (the warehouse the Postgres host tests load
+#   into; they make their own cluster), and the Python hosts the tests run the connector under (Meltano,
+#   target-jsonl, PyAirbyte, airbyte-cdk's standard tests, target-postgres), each in its own virtual environment.
 # Idempotent, and fast when everything is cached: npm ci runs only when package-lock.json changed since the last
 # one, DynamoDB Local and each venv are fetched once into ~/.cache/source-dynamodb/ (a venv's folder name carries a
 # hash of its requirements file, so editing the pins installs a new one).
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-HOSTS=(meltano target-jsonl pyairbyte airbyte-cdk)
+HOSTS=(meltano target-jsonl pyairbyte airbyte-cdk target-postgres)
 VENVS=${SOURCE_DYNAMODB_VENVS:-$HOME/.cache/source-dynamodb/venvs}
 started=$SECONDS
 
@@ -49,6 +50,14 @@ if [ -z "$PY" ]; then
 fi
 python_ok "$PY" || { echo "setup: $PY is not a Python 3.11+ with the venv module" >&2; exit 1; }
 "$PY" --version
+
+# --- PostgreSQL server binaries (test/support/postgres.ts runs initdb and postgres from them, as the postgres user)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  step "installing PostgreSQL (the warehouse the Postgres host tests load into)"
+  apt_install postgresql
+fi
+id postgres >/dev/null 2>&1 || { echo "setup: no postgres user (Debian's postgresql package makes it)" >&2; exit 1; }
+ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1
 
 # --- npm dependencies (skipped when node_modules was installed from this very package-lock.json)
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)

@@ -9,6 +9,7 @@ import { aboutInfo, aboutMarkdown } from '../protocol/singer/about.js';
 import { singerCatalogOf, parseSingerCatalog } from '../protocol/singer/catalog.js';
 import { singerOutputs, type SingerOutput } from '../protocol/singer/fromEvents.js';
 import { parseSingerState } from '../protocol/singer/state.js';
+import type { ConfiguredStream } from '../read/configuredStream.js';
 import { readStreams, type ReadOptions } from '../read/read.js';
 import { OutputQueue } from '../util/outputQueue.js';
 
@@ -60,8 +61,25 @@ async function* sync(rawConfig: unknown, rawCatalog: unknown | undefined, rawSta
     yield { to: 'stderr', line: 'WARN No stream is selected in the catalog: nothing to read. Select streams with metadata "selected": true at breadcrumb [].' };
   }
   const schemas = new Map(selected.map((s) => [s.configured.name, s.schema]));
+  const versions = tableVersions(selected.map((s) => s.configured), bookmarks);
   const events = readStreams(config, selected.map((s) => s.configured), bookmarks, { ...options, cdcColumns: SINGER_CDC_COLUMNS });
-  yield* singerOutputs(events, schemas, bookmarks);
+  yield* singerOutputs(events, schemas, bookmarks, versions);
+}
+
+/**
+ * The table version of each FULL_TABLE stream this sync copies from its start: the sync's start time (Singer table
+ * versions grow). A copy resumed from a bookmark's scan in progress gets none: the rows an earlier run copied
+ * carry another version, and activating this one would delete them.
+ */
+function tableVersions(streams: readonly ConfiguredStream[], bookmarks: ReadonlyMap<string, unknown>): Map<string, number> {
+  const version = Date.now();
+  const versions = new Map<string, number>();
+  for (const stream of streams) {
+    if (stream.syncMode !== 'full_refresh') continue;
+    const bookmark = bookmarks.get(stream.name) as { scan?: unknown } | null | undefined;
+    if (bookmark?.scan === undefined || bookmark.scan === null) versions.set(stream.name, version);
+  }
+  return versions;
 }
 
 async function* guardSinger(outputs: AsyncIterable<SingerOutput>): AsyncGenerator<SingerOutput> {

@@ -3,6 +3,7 @@
 import type { FailureType } from '../errors/ConnectorError.js';
 import type { LogLevel } from '../log.js';
 import type { StreamState } from '../state/streamState.js';
+import type { DriftChange } from './schemaDrift.js';
 
 /** JSON text that is already serialized (record data: numbers keep all 38 digits, so it never goes through a JS number). */
 export class RawJson {
@@ -21,6 +22,9 @@ export type ReadEvent =
   /** The whole state of one stream, covering every record of that stream emitted before it. */
   | { type: 'checkpoint'; stream: string; state: StreamState; recordCount: number }
   | { type: 'status'; stream: string; status: StreamStatus }
+  /** The records that follow need a wider schema than the stream's catalog gave (schemaDrift.ts): attributes
+   *  discover never saw, or values of a kind the schema does not allow. Comes before the first record needing it. */
+  | { type: 'schema_drift'; stream: string; changes: readonly DriftChange[] }
   | { type: 'estimate'; stream: string; rows: number; bytes: number }
   /** The stream has been waiting on throttling for a noticeable time and expects the quota back at `resetAt` (epoch
    *  ms); or (limited: false) it reads at speed again. Both while the stream is RUNNING. */

@@ -1,6 +1,6 @@
 // A stream as a sync should read it, whichever protocol's catalog asked for it (Airbyte's configured catalog or a
 // Singer catalog with metadata).
-import type { SyncMode } from '../util/json.js';
+import type { JsonObject, SyncMode } from '../util/json.js';
 
 /** Where an incremental stream finds its changes. */
 export type IncrementalBy = 'cursor' | 'dynamodb_streams' | 's3_export';
@@ -21,4 +21,7 @@ export interface ConfiguredStream {
   deselected: readonly string[];
   /** When the selection is an include list: only these attributes are read (keys and cursor are added). */
   selectedOnly?: readonly string[];
+  /** The stream's JSON schema as the catalog gave it to the destination: records are checked against it for
+   *  schema drift. Undefined: no check. */
+  schema?: JsonObject;
 }

@@ -109,10 +109,16 @@ export function formatDuration(seconds: number): string {
 /** Counts per stream, shown by one of the two displays below. */
 export class SyncProgress {
   private readonly streams = new Map<string, StreamCounts>();
+  private readonly drift = new Map<string, () => string | undefined>();
   private readonly display: ProgressDisplay;
 
   constructor(options: { terminal?: Writable; log: Logger }) {
-    this.display = options.terminal !== undefined ? new TerminalBars(options.terminal) : new PeriodicLog(options.log, () => [...this.streams.values()]);
+    this.display = options.terminal !== undefined ? new TerminalBars(options.terminal) : new PeriodicLog(options.log, () => [...this.streams.values()], (stream) => this.drift.get(stream)?.());
+  }
+
+  /** What a stream's periodic progress line says about schema drift (undefined: nothing to say). */
+  describeDrift(stream: string, summary: () => string | undefined): void {
+    this.drift.set(stream, summary);
   }
 
   start(stream: string, expectedItems: number | undefined): void {
@@ -139,6 +145,7 @@ export class SyncProgress {
     if (counts === undefined) return;
     this.display.finished(counts);
     this.streams.delete(stream);
+    this.drift.delete(stream);
   }
 
   stop(): void {
@@ -156,10 +163,16 @@ interface ProgressDisplay {
 class PeriodicLog implements ProgressDisplay {
   private readonly timer: NodeJS.Timeout;
 
-  constructor(log: Logger, active: () => StreamCounts[]) {
+  constructor(log: Logger, active: () => StreamCounts[], drift: (stream: string) => string | undefined) {
     this.timer = setInterval(() => {
       const now = Date.now();
-      for (const counts of active()) log('INFO', describeFigures(counts.stream, figuresOf(counts, now)));
+      for (const counts of active()) {
+        const line = describeFigures(counts.stream, figuresOf(counts, now));
+        const outside = drift(counts.stream);
+        // Drift makes the line a WARN: the user should refresh the source schema.
+        if (outside === undefined) log('INFO', line);
+        else log('WARN', `${line}; attributes outside the catalog's schema: ${outside}`);
+      }
     }, PROGRESS_LOG_INTERVAL_MS);
     this.timer.unref();
   }

@@ -14,6 +14,7 @@ import { configError, ConnectorError } from '../errors/ConnectorError.js';
 import type { Logger } from '../log.js';
 import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../pipeline/cdcColumns.js';
 import type { ReadEvent } from '../pipeline/events.js';
+import { SchemaDrift } from '../pipeline/schemaDrift.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import { readScanStream, scanSettingsFor, type ScanSettings } from '../scan/scanStream.js';
 import { autoSegments } from '../scan/segments.js';
@@ -124,7 +125,9 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
 
 async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'complete' | 'interrupted' | 'failed'> {
   const { name, cursorField } = plan.configured;
-  const output = new StreamOutput(name, sync.queue, sync.output, sync.progress);
+  // The CDC columns are the connector's own: whatever the catalog says of them, they never count as drift.
+  const cdcNames = [sync.cdcColumns.cursor, sync.cdcColumns.updatedAt, sync.cdcColumns.deletedAt, sync.cdcColumns.deletedByTtl];
+  const output = new StreamOutput(name, sync.queue, sync.output, sync.progress, SchemaDrift.of(plan.configured.schema, cdcNames));
   const ctx: SourceContext = output.sourceContext({ permits: sync.permits, interrupt: sync.interrupt, log: sync.log, settings: sync.output });
   await sync.queue.push([{ type: 'status', stream: name, status: 'STARTED' }]);
   try {

@@ -71,7 +71,7 @@ async function discover(config: Record<string, unknown>): Promise<any> {
 }
 
 function expectOnlySingerMessages(run: SingerRun): void {
-  for (const m of run.messages) expect(['SCHEMA', 'RECORD', 'STATE']).toContain(m.type);
+  for (const m of run.messages) expect(['SCHEMA', 'RECORD', 'STATE', 'ACTIVATE_VERSION']).toContain(m.type);
   expect(run.stderr).not.toMatch(/^\s+at /m);
 }
 

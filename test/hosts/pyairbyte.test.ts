@@ -2,55 +2,15 @@
 // check, select_all_streams, read into PyAirbyte's default DuckDB cache; then a second, incremental read from the
 // state PyAirbyte stored in that cache. PyAirbyte parses every message with the official protocol models, so this
 // is also the second protocol check (the first is schemas/airbyte-messages.schema.json).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
-import { HOSTS_DIR, hostBin, hostEnv } from '../support/hosts.js';
+import { EXECUTABLE, pyairbyte } from './pyairbyte.js';
 
 const endpoint = inject('ddbEndpoint');
 const client = testClient(endpoint);
-const EXECUTABLE = join(HOSTS_DIR, 'bin', 'source-dynamodb');
-const DRIVER = join(HOSTS_DIR, 'pyairbyte_driver.py');
-
-interface Report {
-  check: string;
-  streams: string[];
-  processed_records: number;
-  tables: Record<string, { columns: Record<string, string>; rows: Record<string, any>[]; state: any }>;
-}
-
-/** Runs the driver in `workDir` (PyAirbyte's project dir: its default cache and stored state live there). */
-function pyairbyte(workDir: string, args: unknown): Promise<Report> {
-  const python = hostBin('pyairbyte', 'python');
-  const argsFile = join(workDir, `args-${Date.now()}.json`);
-  writeFileSync(argsFile, JSON.stringify(args));
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [DRIVER, argsFile], {
-      cwd: workDir,
-      env: hostEnv('pyairbyte', { AIRBYTE_PROJECT_DIR: workDir, AIRBYTE_LOGGING_ROOT: join(workDir, 'logs') }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) {
-        reject(new Error(`PyAirbyte driver exited with ${code}.\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-6000)}`));
-        return;
-      }
-      resolve(JSON.parse(last));
-    });
-  });
-}
-
 const byKey = (rows: Record<string, any>[]) => new Map(rows.map((r) => [`${r.pk}#${Number(r.sk)}`, r]));
 
 describe('PyAirbyte', () => {

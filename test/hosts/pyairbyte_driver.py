@@ -4,6 +4,8 @@ Usage: python pyairbyte_driver.py <args.json>, args = {
   "executable": path of the wrapper running `node dist/src/cli.js`,
   "config": the connector config,
   "cursors": {stream: cursor attribute}   (PyAirbyte reads every stream incrementally: the cursor is per stream),
+  "postgres": {host, port, username, password, database, schema_name}   (optional: read into a PostgresCache
+              there instead of the default DuckDB cache; the stored state then lives in that database),
 }
 The working directory (AIRBYTE_PROJECT_DIR) holds the default cache, .cache/default_cache/default_cache.duckdb,
 and with it PyAirbyte's stored state: a second run in the same directory is an incremental read from that state.
@@ -54,14 +56,17 @@ def main() -> None:
     for stream, cursor in args.get("cursors", {}).items():
         source.set_cursor_key(stream, cursor)
 
-    cache = ab.get_default_cache()
+    if "postgres" in args:
+        cache = ab.caches.PostgresCache(**args["postgres"])
+    else:
+        cache = ab.get_default_cache()
     result = source.read(cache=cache)
 
     report = {
         "check": "SUCCEEDED",
         "streams": sorted(source.get_selected_streams()),
         "processed_records": result.processed_records,
-        "cache_path": str(cache.db_path),
+        "cache_path": str(getattr(cache, "db_path", "")),
         "tables": {},
     }
     engine = cache.get_sql_engine()

@@ -3,7 +3,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isLosslessNumber, parse, type LosslessNumber } from 'lossless-json';
@@ -49,7 +49,7 @@ export class MeltanoProject {
     const base = hostEnv('meltano');
     this.env = {
       ...base,
-      PATH: `${join(venvDir('meltano'), 'bin')}:${join(venvDir('target-jsonl'), 'bin')}:${process.env.PATH ?? ''}`,
+      PATH: `${join(venvDir('meltano'), 'bin')}:${join(venvDir('target-jsonl'), 'bin')}:${join(venvDir('target-postgres'), 'bin')}:${process.env.PATH ?? ''}`,
       SOURCE_DYNAMODB_CLI: CLI,
       NODE: process.execPath,
       TAP_DYNAMODB_REGION: 'us-east-1',
@@ -76,6 +76,33 @@ export class MeltanoProject {
     const output = join(this.dir, 'output', outputName);
     const result = await this.meltano(['run', tap, 'target-jsonl'], { TARGET_JSONL_DESTINATION_PATH: output });
     return { output, log: result.stderr + result.stdout };
+  }
+
+  /** `meltano run <tap> target-postgres` into the server on localhost:port (schema `dynamodb`). */
+  async runPostgres(tap: string, port: number, env: Record<string, string> = {}): Promise<string> {
+    hostBin('target-postgres', 'target-postgres');
+    const result = await this.meltano(['run', tap, 'target-postgres'], {
+      TARGET_POSTGRES_HOST: '127.0.0.1',
+      TARGET_POSTGRES_PORT: String(port),
+      TARGET_POSTGRES_USER: 'postgres',
+      TARGET_POSTGRES_PASSWORD: 'unused',
+      TARGET_POSTGRES_DATABASE: 'postgres',
+      ...env,
+    });
+    return result.stderr + result.stdout;
+  }
+
+  /** Pins the extractor's catalog to what discover says now (`meltano invoke --dump=catalog`), as a project that
+   *  keeps its catalog does: attributes that appear later are drift. */
+  async pinCatalog(tap: string): Promise<void> {
+    const dumped = await this.meltano(['invoke', '--dump=catalog', tap]);
+    const file = `${tap}.catalog.json`;
+    writeFileSync(join(this.dir, file), dumped.stdout.slice(dumped.stdout.indexOf('{')));
+    const yml = join(this.dir, 'meltano.yml');
+    const text = readFileSync(yml, 'utf8');
+    const entry = `    - name: ${tap}\n`;
+    if (!text.includes(entry)) throw new Error(`meltano.yml has no extractor ${tap}`);
+    writeFileSync(yml, text.replace(entry, `${entry}      catalog: ${file}\n`));
   }
 
   /** Removes the project's temp folder (a failed test keeps it, for a look). */
@@ -113,7 +140,7 @@ export function exactNumber(text: string): string {
   return (sign === '-' ? '-' : '') + plain;
 }
 
-const exactNumbers = (value: any): any => {
+export const exactNumbers = (value: any): any => {
   if (isLosslessNumber(value)) return exactNumber((value as LosslessNumber).value);
   if (Array.isArray(value)) return value.map(exactNumbers);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, exactNumbers(v)]));

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type PythonHost = 'meltano' | 'target-jsonl' | 'pyairbyte' | 'airbyte-cdk';
+export type PythonHost = 'meltano' | 'target-jsonl' | 'pyairbyte' | 'airbyte-cdk' | 'target-postgres';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const HOSTS_DIR = join(REPO_ROOT, 'test', 'hosts');

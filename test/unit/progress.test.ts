@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { AnswerCounter, describeFigures, figuresOf, formatDuration } from '../../src/read/progress.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AnswerCounter, describeFigures, figuresOf, formatDuration, PROGRESS_LOG_INTERVAL_MS, SyncProgress } from '../../src/read/progress.js';
 
 describe('progress figures', () => {
   it('items/s, share of the ItemCount and ETA from what was emitted so far', () => {
@@ -34,5 +34,27 @@ describe('progress figures', () => {
     expect(formatDuration(42)).toBe('42 s');
     expect(formatDuration(125)).toBe('2 min 5 s');
     expect(formatDuration(7260)).toBe('2 h 1 min');
+  });
+});
+
+describe('the periodic progress line', () => {
+  it('is a WARN naming what is outside the catalog\'s schema, with counts, while a stream drifts', () => {
+    vi.useFakeTimers();
+    try {
+      const lines: [string, string][] = [];
+      const progress = new SyncProgress({ log: (level, message) => lines.push([level, message]) });
+      let drift: string | undefined;
+      progress.describeDrift('orders', () => drift);
+      progress.start('orders', 100);
+      progress.add('orders', 10, 1000);
+      vi.advanceTimersByTime(PROGRESS_LOG_INTERVAL_MS);
+      expect(lines).toEqual([['INFO', expect.stringMatching(/^Progress of orders: 10 items/)]]);
+      drift = '"color" (not in the schema: string in 3 records)';
+      vi.advanceTimersByTime(PROGRESS_LOG_INTERVAL_MS);
+      expect(lines[1]).toEqual(['WARN', expect.stringMatching(/^Progress of orders: 10 items.*; attributes outside the catalog's schema: "color" \(not in the schema: string in 3 records\)$/)]);
+      progress.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

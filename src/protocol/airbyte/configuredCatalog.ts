@@ -1,13 +1,14 @@
 // Reads the configured catalog given to `read`: only the fields we use are checked, the rest is tolerated.
 import { configError } from '../../errors/ConnectorError.js';
 import type { ConfiguredStream } from '../../read/configuredStream.js';
+import type { JsonObject } from '../../util/json.js';
 
 export function parseConfiguredCatalog(raw: unknown, options: { sourceDefinedCursor: boolean }): ConfiguredStream[] {
   const streams = (raw as { streams?: unknown } | null)?.streams;
   if (!Array.isArray(streams)) throw configError('The catalog must be a JSON object with a "streams" list (a ConfiguredAirbyteCatalog).');
   const seen = new Set<string>();
   return streams.map((entry: unknown, i) => {
-    const e = entry as { stream?: { name?: unknown }; sync_mode?: unknown; cursor_field?: unknown } | null;
+    const e = entry as { stream?: { name?: unknown; json_schema?: unknown }; sync_mode?: unknown; cursor_field?: unknown } | null;
     const name = e?.stream?.name;
     if (typeof name !== 'string' || name === '') throw configError(`Catalog stream ${i} has no stream.name.`);
     if (seen.has(name)) throw configError(`Stream ${name} appears twice in the catalog.`, { stream: name });
@@ -27,6 +28,8 @@ export function parseConfiguredCatalog(raw: unknown, options: { sourceDefinedCur
       }
       cursorField = cursor[0];
     }
-    return { name, syncMode, cursorField, deselected: [] };
+    const schema = e?.stream?.json_schema;
+    const known = schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? { schema: schema as JsonObject } : {};
+    return { name, syncMode, cursorField, deselected: [], ...known };
   });
 }

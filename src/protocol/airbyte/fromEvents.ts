@@ -1,6 +1,7 @@
 // The Airbyte adapter of the read pipeline: each protocol-neutral event becomes one Airbyte message, except a page
 // of records, which stays one batch of RECORD messages until it is serialized.
 import type { ReadEvent } from '../../pipeline/events.js';
+import { describeDrift } from '../../pipeline/schemaDrift.js';
 import { stateToJson } from '../../state/streamState.js';
 import { errorTraceMessage, estimateTraceMessage, logMessage, rateLimitedStatusMessage, streamStateMessage, streamStatusMessage } from './build.js';
 import type { Output } from './messages.js';
@@ -20,6 +21,9 @@ export function airbyteOutputOf(event: ReadEvent): Output {
       return event.limited ? rateLimitedStatusMessage(event.stream, event.resetAt) : streamStatusMessage(event.stream, 'RUNNING');
     case 'log':
       return logMessage(event.level, event.message);
+    case 'schema_drift':
+      // The schema stays open: the values pass as they are, and the user learns the catalog is behind the table.
+      return logMessage('WARN', `Stream ${event.stream}: ${describeDrift(event.changes)}; the values pass as they are. Refresh the source schema to type them.`);
     case 'error':
       return errorTraceMessage(event.failureType, event.message, {
         ...(event.stream !== undefined ? { stream: event.stream } : {}),

@@ -90,8 +90,11 @@ function selectedStream(name: string, entry: Partial<CatalogEntry> & { replicati
     }
   }
   const cursorField = method === 'INCREMENTAL' ? (replicationKey as string) : undefined;
+  const outSchema: JsonObject = { ...schema, properties: method === 'LOG_BASED' ? { ...properties, ...cdcColumnsSchema(SINGER_CDC_COLUMNS) } : properties };
   const configured: ConfiguredStream = {
     name,
+    // Records are checked against the SCHEMA the target gets; drift widens it mid-stream.
+    schema: outSchema,
     syncMode: method === 'FULL_TABLE' ? 'full_refresh' : 'incremental',
     cursorField,
     deselected,
@@ -99,7 +102,6 @@ function selectedStream(name: string, entry: Partial<CatalogEntry> & { replicati
     // A schema closed to other attributes is an include list: only its properties are read.
     ...(schema.additionalProperties === false ? { selectedOnly: Object.keys(properties) } : {}),
   };
-  const outSchema: JsonObject = { ...schema, properties: method === 'LOG_BASED' ? { ...properties, ...cdcColumnsSchema(SINGER_CDC_COLUMNS) } : properties };
   return {
     configured,
     schema: {
