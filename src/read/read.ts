@@ -9,12 +9,14 @@ import { toConnectorError } from '../aws/errors.js';
 import { excludedAttributesFor } from '../config/excludedAttributes.js';
 import type { Config } from '../config/validate.js';
 import { makeTableFilter } from '../discovery/tableFilter.js';
+import { cursorIndexEntryFor, cursorLookbackSeconds, resolveCursorIndex, type CursorIndex } from '../discovery/cursorIndex.js';
 import { describeTable, tableKeys } from '../discovery/tables.js';
 import { configError, ConnectorError } from '../errors/ConnectorError.js';
 import type { Logger } from '../log.js';
 import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../pipeline/cdcColumns.js';
 import type { ReadEvent } from '../pipeline/events.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
+import { readQueryStream } from '../query/queryStream.js';
 import { readScanStream, scanSettingsFor, type ScanSettings } from '../scan/scanStream.js';
 import { autoSegments } from '../scan/segments.js';
 import { emptyState, parseStreamState, type StreamState } from '../state/streamState.js';
@@ -45,6 +47,8 @@ interface StreamPlan {
   state: StreamState;
   /** Where an incremental stream's changes come from; undefined for full refresh. */
   incrementalBy: IncrementalBy | undefined;
+  /** Incremental by cursor through a global secondary index (cursor_indexes), resolved before any record. */
+  cursorIndex?: CursorIndex;
 }
 
 interface SyncContext {
@@ -78,15 +82,23 @@ const configIncrementalBy = (config: Config): IncrementalBy => {
 export async function* readStreams(config: Config, streams: readonly ConfiguredStream[], states: ReadonlyMap<string, unknown>, options: ReadOptions = {}): AsyncGenerator<ReadEvent> {
   const queue = new OutputQueue<ReadEvent>(QUEUE_CAPACITY, (event) => (event.type === 'records' ? event.texts.length : 1));
   const log: Logger = (level, message) => queue.pushNow({ type: 'log', level, message });
-  const plans = planStreams(config, streams, states, log);
-  const needsStreams = plans.some((p) => p.incrementalBy === 'dynamodb_streams');
+  const planned = planStreams(config, streams, states, log);
+  const needsStreams = planned.some((p) => p.incrementalBy === 'dynamodb_streams');
   const cdcColumns = options.cdcColumns ?? AIRBYTE_CDC_COLUMNS;
   const cdcSettings = cdcSettingsOf(config, cdcColumns);
   const snapshotsByExport = config.initial_load === 'export';
   const gapsByExport = needsStreams && cdcSettings.onDataLoss === 'export';
-  const needsExports = gapsByExport || plans.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
+  const needsExports = gapsByExport || planned.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
   const s3 = needsExports ? await createS3Client(config) : undefined;
   const dynamodb = createDynamoDBClient(config);
+  let plans: StreamPlan[];
+  try {
+    plans = await withCursorIndexes(config, planned, dynamodb, log);
+  } catch (err) {
+    dynamodb.destroy();
+    s3?.destroy();
+    throw err;
+  }
   const interrupt = options.interrupt ?? new AbortController().signal;
   const output = outputSettings(config);
   const scanSettings = scanSettingsFor(config, dynamodb, log);
@@ -141,6 +153,10 @@ async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'comp
       outcome = await readS3ExportStream(ctx, sync.exports, sync.cdcColumns, { stream: name, table, state: plan.state, ...omit });
     } else if (plan.incrementalBy === undefined && sync.snapshotByExport && sync.exports !== undefined) {
       outcome = await snapshotByExport(ctx, sync.exports, { stream: name, table, state: plan.state, ...omit });
+    } else if (plan.cursorIndex !== undefined && plan.state.cursor !== null && plan.state.scan === null) {
+      // The first sync (no cursor yet, or its scan unfinished) scans; every later one Queries the index.
+      const settings = { client: sync.dynamodb, budgets: sync.scanSettings.budgets, pageSize: sync.scanSettings.pageSize, consistentRead: sync.scanSettings.consistentRead };
+      outcome = await readQueryStream(ctx, settings, { stream: name, table: name, index: plan.cursorIndex, state: plan.state, lookbackSeconds: cursorLookbackSeconds(sync.config), ...selection });
     } else {
       outcome = await readScanStream(ctx, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
     }
@@ -209,6 +225,22 @@ function planStreams(config: Config, streams: readonly ConfiguredStream[], state
       state = emptyState(stream.syncMode);
     }
     return { configured: stream, state, incrementalBy };
+  });
+}
+
+/**
+ * Streams incremental by cursor on a table with a cursor_indexes entry: its index is checked against the table
+ * (exists, sort key is the stream's cursor, partition values of its key's type) before any record is read.
+ */
+async function withCursorIndexes(config: Config, plans: StreamPlan[], client: DynamoDBClient, log: Logger): Promise<StreamPlan[]> {
+  const maxRetries = config.max_retries ?? 10;
+  return mapConcurrent(plans, 8, async (plan) => {
+    const entry = plan.incrementalBy === 'cursor' ? cursorIndexEntryFor(config, plan.configured.name) : undefined;
+    if (entry === undefined) return plan;
+    const description = await describeTable({ client, log, maxRetries }, plan.configured.name);
+    const index = resolveCursorIndex(description, entry, plan.configured.cursorField);
+    if (index instanceof ConnectorError) throw index;
+    return { ...plan, cursorIndex: index };
   });
 }
 
