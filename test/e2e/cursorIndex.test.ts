@@ -225,6 +225,39 @@ describe('cursor_indexes: incremental by Query on a global secondary index', () 
     expect(resumed.streamState.query).toBeUndefined();
   });
 
+  it('Singer mode: an INCREMENTAL stream whose replication-key is the index sort key Queries the index after its first sync', async () => {
+    const table = uniqueName('cidx_singer');
+    await createTable(client, table, { hash: ['id', 'S'], indexes: [{ name: 'by_v', hash: ['g', 'S'], range: ['v', 'N'], projection: { include: ['note'] } }] });
+    // Version counters, not times: a lookback of 0 queries from the cursor itself, inclusive.
+    await putItems(client, table, Array.from({ length: 50 }, (_, i) => ({ id: { S: `i${i}` }, g: { S: 'all' }, v: { N: String(i) }, note: { S: 'old' }, other: { BOOL: true } })));
+    const config = connectorConfig(proxy.endpoint, { include_tables: [table], cursor_indexes: [{ table, index: 'by_v', partition_values: ['all'] }], cursor_lookback_seconds: 0 });
+    const discovered = await runCli(['--config', jsonFile(config), '--discover']);
+    const catalog = discovered.messages[0];
+    const streamMd = catalog.streams[0].metadata.find((m: any) => m.breadcrumb.length === 0).metadata;
+    expect(streamMd['valid-replication-keys']).toEqual(['v']);
+    Object.assign(streamMd, { selected: true, 'replication-method': 'INCREMENTAL', 'replication-key': 'v' });
+    const args = ['--config', jsonFile(config), '--catalog', jsonFile(catalog)];
+    const stateOf = (run: CliResult) => JSON.parse(JSON.stringify(run.messages.filter((m) => m.type === 'STATE').at(-1).value, (_k, v) => (v?.isLosslessNumber ? Number(v.value) : v)));
+    const recordIds = (run: CliResult) => run.messages.filter((m) => m.type === 'RECORD').map((m) => String(m.record.id)).sort();
+
+    const first = await runCli(args);
+    expect(first.code).toBe(0);
+    expect(recordIds(first)).toHaveLength(50);
+    await putItems(client, table, [{ id: { S: 'i7' }, g: { S: 'all' }, v: { N: '60' }, note: { S: 'new' }, other: { BOOL: false } }]);
+    const before = proxy.exchanges.length;
+    const second = await runCli([...args, '--state', jsonFile(stateOf(first))]);
+    expect(second.code).toBe(0);
+    expect(recordIds(second)).toEqual(['i49', 'i7']); // i49 sits at the old cursor (>=): a boundary repeat
+    const i7 = second.messages.find((m) => m.type === 'RECORD' && String(m.record.id) === 'i7').record;
+    expect(numbersAsText(i7)).toEqual({ id: 'i7', g: 'all', v: '60', note: 'new', other: false }); // whole: other is not in the index
+    const ops = proxy.exchanges.slice(before).filter((e) => JSON.stringify(e.request).includes(table)).map((e) => e.operation);
+    expect(ops).toContain('BatchGetItem');
+    expect(ops).not.toContain('Scan');
+    const query = proxy.exchanges.slice(before).find((e) => e.operation === 'Query' && e.request.TableName === table)!;
+    expect(query.request.KeyConditionExpression).toBe('#partition = :partition AND #cursor >= :bound');
+    expect(stateOf(second).bookmarks[table].cursor.value).toEqual({ N: '60' });
+  });
+
   describe('a cursor index that cannot serve fails before any record, naming the table and the index', () => {
     const table = uniqueName('cidx_bad');
     beforeAll(async () => {
