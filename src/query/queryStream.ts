@@ -152,6 +152,51 @@ export async function readQueryStream(ctx: SourceContext, settings: QuerySetting
   return 'complete';
 }
 
+/**
+ * The largest sort key the index holds now, over every partition value: one Query per value, newest first, one item.
+ * Taken before a snapshot by export is requested, it is a cursor that every later change passes.
+ */
+export async function indexMaxCursor(ctx: SourceContext, settings: QuerySettings, plan: { table: string; index: QueryIndex }): Promise<CursorValue | null> {
+  const { table, index } = plan;
+  const budget = await settings.budgets.forTable(table);
+  let max: CursorValue | null = null;
+  for (const value of index.partitionValues) {
+    const page = await withRetry(
+      async () => {
+        const permit = await budget.acquire(1);
+        try {
+          const out = await ctx.permits.use(() =>
+            settings.client.send(
+              new QueryCommand({
+                TableName: table,
+                IndexName: index.name,
+                KeyConditionExpression: '#partition = :partition',
+                ExpressionAttributeNames: { '#partition': index.partitionKey, '#cursor': index.sortKey },
+                ExpressionAttributeValues: { ':partition': value as AttributeValue },
+                ProjectionExpression: '#cursor',
+                ScanIndexForward: false,
+                Limit: 1,
+                ReturnConsumedCapacity: 'TOTAL',
+              }),
+            ),
+          );
+          budget.pay(permit, out.ConsumedCapacity?.CapacityUnits, out.ScannedCount ?? 0);
+          return out;
+        } catch (err) {
+          budget.failed(permit, isThrottling(err));
+          throw err;
+        }
+      },
+      { what: `Query of the newest ${index.sortKey} in ${table} index ${index.name}`, log: ctx.log, maxRetries: ctx.maxRetries },
+    ).catch((err: unknown) => {
+      throw toConnectorError(err, 'dynamodb:Query', `index ${index.name} of table ${table}`, plan.table);
+    });
+    const newest = cursorOf(page.Items?.[0]?.[index.sortKey]);
+    if (newest !== undefined && (max === null || isGreaterCursor(newest, max))) max = newest;
+  }
+  return max;
+}
+
 /** The pass the last sync left unfinished, when it was for the same index and the same partition values. */
 function resumablePass(plan: QueryPlan): QueryState | undefined {
   const pass = plan.state.query;

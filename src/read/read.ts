@@ -16,9 +16,10 @@ import type { Logger } from '../log.js';
 import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../pipeline/cdcColumns.js';
 import type { ReadEvent } from '../pipeline/events.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
-import { readQueryStream } from '../query/queryStream.js';
+import { indexMaxCursor, readQueryStream, type QuerySettings } from '../query/queryStream.js';
 import { readScanStream, scanSettingsFor, type ScanSettings } from '../scan/scanStream.js';
 import { autoSegments } from '../scan/segments.js';
+import { formatCursor } from '../state/cursor.js';
 import { emptyState, parseStreamState, type StreamState } from '../state/streamState.js';
 import { mapConcurrent, Semaphore } from '../util/concurrency.js';
 import { exportTargetFromConfig } from '../export/index.js';
@@ -88,7 +89,9 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
   const cdcSettings = cdcSettingsOf(config, cdcColumns);
   const snapshotsByExport = config.initial_load === 'export';
   const gapsByExport = needsStreams && cdcSettings.onDataLoss === 'export';
-  const needsExports = gapsByExport || planned.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
+  const needsExports =
+    gapsByExport ||
+    planned.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && (p.incrementalBy !== 'cursor' || cursorIndexEntryFor(config, p.configured.name) !== undefined)));
   const s3 = needsExports ? await createS3Client(config) : undefined;
   const dynamodb = createDynamoDBClient(config);
   let plans: StreamPlan[];
@@ -153,10 +156,12 @@ async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'comp
       outcome = await readS3ExportStream(ctx, sync.exports, sync.cdcColumns, { stream: name, table, state: plan.state, ...omit });
     } else if (plan.incrementalBy === undefined && sync.snapshotByExport && sync.exports !== undefined) {
       outcome = await snapshotByExport(ctx, sync.exports, { stream: name, table, state: plan.state, ...omit });
-    } else if (plan.cursorIndex !== undefined && plan.state.cursor !== null && plan.state.scan === null) {
-      // The first sync (no cursor yet, or its scan unfinished) scans; every later one Queries the index.
-      const settings = { client: sync.dynamodb, budgets: sync.scanSettings.budgets, pageSize: sync.scanSettings.pageSize, consistentRead: sync.scanSettings.consistentRead };
-      outcome = await readQueryStream(ctx, settings, { stream: name, table: name, index: plan.cursorIndex, state: plan.state, lookbackSeconds: cursorLookbackSeconds(sync.config), ...selection });
+    } else if (plan.cursorIndex !== undefined && (plan.state.export !== undefined || plan.state.scan !== null || plan.state.cursor === null)) {
+      // The first sync (no cursor yet, or its snapshot unfinished): a scan, or an export with initial_load export.
+      outcome = await snapshotForCursorIndex(ctx, sync, { ...plan, cursorIndex: plan.cursorIndex }, table, selection, segmentsForNewScan);
+    } else if (plan.cursorIndex !== undefined) {
+      // Every later sync Queries the index.
+      outcome = await readQueryStream(ctx, querySettings(sync), { stream: name, table: name, index: plan.cursorIndex, state: plan.state, lookbackSeconds: cursorLookbackSeconds(sync.config), ...selection });
     } else {
       outcome = await readScanStream(ctx, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
     }
@@ -169,6 +174,46 @@ async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'comp
     ]);
     return 'failed';
   }
+}
+
+const querySettings = (sync: SyncContext): QuerySettings => ({
+  client: sync.dynamodb,
+  budgets: sync.scanSettings.budgets,
+  pageSize: sync.scanSettings.pageSize,
+  consistentRead: sync.scanSettings.consistentRead,
+});
+
+/**
+ * The first sync of a stream read through a cursor index. By export (initial_load export): the largest cursor in the
+ * index is taken before the export is requested and kept through it, so the Queries of the next sync start below
+ * every change the export may not hold. By scan, or when the index is still empty: the cursor is the largest the scan
+ * saw.
+ */
+async function snapshotForCursorIndex(
+  ctx: SourceContext,
+  sync: SyncContext,
+  plan: StreamPlan & { cursorIndex: CursorIndex },
+  table: TableDescription,
+  selection: { omit?: ReadonlySet<string>; project?: readonly string[] },
+  segmentsForNewScan: number,
+): Promise<'complete' | 'interrupted'> {
+  const { name, cursorField } = plan.configured;
+  const omit = selection.omit !== undefined ? { omit: selection.omit } : {};
+  if (sync.snapshotByExport && sync.exports !== undefined && plan.state.scan === null) {
+    if (plan.state.export !== undefined) return snapshotByExport(ctx, sync.exports, { stream: name, table, state: plan.state, ...omit });
+    const max = await indexMaxCursor(ctx, querySettings(sync), { table: name, index: plan.cursorIndex });
+    if (max !== null) {
+      ctx.log('INFO', `Stream ${name}: the newest ${plan.cursorIndex.sortKey} in index ${plan.cursorIndex.name} is ${formatCursor(max)}; a full export is the first snapshot, Queries from there read the changes after it.`);
+      const state: StreamState = { ...plan.state, cursor: { field: plan.cursorIndex.sortKey, value: max } };
+      return snapshotByExport(ctx, sync.exports, { stream: name, table, state, ...omit });
+    }
+    ctx.log('INFO', `Stream ${name}: index ${plan.cursorIndex.name} holds no item yet, so the first snapshot is a scan that finds the largest cursor.`);
+  }
+  // An export left unfinished when initial_load was export: its cursor only holds together with the export, so the
+  // scan that replaces it starts from nothing.
+  const { export: unfinished, ...rest } = plan.state;
+  const state: StreamState = unfinished !== undefined ? { ...rest, cursor: null } : plan.state;
+  return readScanStream(ctx, sync.scanSettings, { stream: name, table: name, cursorField, state, segmentsForNewScan, ...selection });
 }
 
 /**

@@ -2,13 +2,15 @@
 // Local, every request recorded by a proxy: the first sync scans, the next ones Query the index (never Scan) and
 // return exactly what changed, whole, for a fraction of the read units; KEYS_ONLY indexes are followed by
 // BatchGetItem; a kill -9 during the Queries resumes without loss; a misconfigured index fails before any record.
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { UpdateContinuousBackupsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCapacityProxy, type CapacityProxy, type RecordedExchange } from '../support/capacityProxy.js';
 import { fullRefreshCatalog, jsonFile, numbersAsText, parseLine, records, runCli, traces, type CliResult } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
+import { startExportEmulator, type ExportEmulator } from '../support/exportEmulator.js';
 import { runWatched } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
+import { startS3Server, type RunningS3Server } from '../support/s3Server.js';
 
 const ddbEndpoint = inject('ddbEndpoint');
 const client = testClient(ddbEndpoint);
@@ -256,6 +258,58 @@ describe('cursor_indexes: incremental by Query on a global secondary index', () 
     const query = proxy.exchanges.slice(before).find((e) => e.operation === 'Query' && e.request.TableName === table)!;
     expect(query.request.KeyConditionExpression).toBe('#partition = :partition AND #cursor >= :bound');
     expect(stateOf(second).bookmarks[table].cursor.value).toEqual({ N: '60' });
+  });
+
+  describe('initial_load export', () => {
+    let s3: RunningS3Server;
+    let emulator: ExportEmulator;
+    beforeAll(async () => {
+      s3 = await startS3Server('cidx-exports');
+      emulator = await startExportEmulator({ ddbEndpoint, s3Endpoint: s3.endpoint });
+    });
+    afterAll(async () => {
+      await emulator?.close();
+      await s3?.close();
+    });
+
+    it('the first sync is a full export (no Scan), its cursor the newest sort key in the index before it; the next one Queries', async () => {
+      const table = uniqueName('cidx_export');
+      const viaEmulator = testClient(emulator.endpoint);
+      await createTable(viaEmulator, table, { hash: ['pk', 'S'], indexes: [{ name: 'by_t', hash: ['shard', 'N'], range: ['t', 'N'], projection: 'ALL' }] });
+      const item = (i: number, t: number): Record<string, AttributeValue> => ({ pk: { S: `x${i}` }, shard: { N: String(i % 2) }, t: { N: String(t) }, body: { S: `item ${i} at ${t}` } });
+      const T0 = 1_767_225_600; // epoch seconds
+      await putItems(viaEmulator, table, Array.from({ length: 200 }, (_, i) => item(i, T0 + i * 3600)));
+      await viaEmulator.send(new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+      const cfg = connectorConfig(emulator.endpoint, {
+        include_tables: [table],
+        initial_load: 'export',
+        export: { s3_bucket: s3.bucket, s3_prefix: 'exports', s3_endpoint: s3.endpoint },
+        cursor_indexes: [{ table, index: 'by_t', partition_values: [0, 1] }],
+      });
+      const run = async (state?: unknown[]) => {
+        const args = ['read', '--config', jsonFile(cfg), '--catalog', jsonFile(catalog(table, 't'))];
+        if (state !== undefined) args.push('--state', jsonFile(state));
+        const before = emulator.requests.length;
+        const result = await runCli(args);
+        expect(result.code, JSON.stringify(traces(result.messages, 'ERROR'))).toBe(0);
+        const stateLine = result.lines.filter((l) => l.startsWith('{"type":"STATE"')).at(-1)!;
+        const ops = emulator.requests.slice(before).filter((r) => r.table === table && !r.emulated).map((r) => r.operation);
+        return { ids: records(result.messages, table).map((r: any) => String(r.pk)).sort(), state: [JSON.parse(stateLine)], ops, result };
+      };
+
+      const first = await run();
+      expect(first.ids).toHaveLength(200);
+      expect(first.ops).not.toContain('Scan');
+      expect(emulator.requests.some((r) => r.operation === 'ExportTableToPointInTime' && r.table === table)).toBe(true);
+      expect((first.state[0] as any).state.stream.stream_state.cursor).toEqual({ field: 't', value: { N: String(T0 + 199 * 3600) } });
+
+      await putItems(viaEmulator, table, [item(3, T0 + 500 * 3600), item(250, T0 + 501 * 3600)]);
+      const second = await run(first.state);
+      expect(second.ids).toEqual(['x199', 'x250', 'x3']); // x199: inside the lookback window before the cursor
+      expect(second.ops).not.toContain('Scan');
+      expect(second.ops).toContain('Query');
+      expect(emulator.requests.filter((r) => r.operation === 'ExportTableToPointInTime' && r.table === table)).toHaveLength(1);
+    });
   });
 
   describe('a cursor index that cannot serve fails before any record, naming the table and the index', () => {
