@@ -75,6 +75,7 @@ async function sync(table: string, cursor: string, config: Record<string, unknow
   };
 }
 
+const ofTypeLogs = (result: CliResult) => result.messages.filter((m) => m.type === 'LOG').map((m) => String(m.log.message));
 const operations = (exchanges: RecordedExchange[]) => [...new Set(exchanges.map((e) => e.operation))].sort();
 const keyOfText = (text: string) => String(JSON.parse(text).pk);
 
@@ -191,6 +192,30 @@ describe('cursor_indexes: incremental by Query on a global secondary index', () 
     );
     expect(second.units).toBeLessThanOrEqual(first.units * 0.05);
     expect(scanned.units).toBeGreaterThan(first.units * 0.9);
+  });
+
+  it('Queries and BatchGetItems are paced by the table read budget (max_read_units_per_second), like Scans', async () => {
+    const table = uniqueName('cidx_paced');
+    await createTable(client, table, { hash: ['pk', 'S'], indexes: [{ name: 'by_n', hash: ['s', 'S'], range: ['n', 'N'], projection: 'KEYS_ONLY' }] });
+    const item = (i: number, n: number): Record<string, AttributeValue> => ({ pk: { S: `r${i}` }, s: { S: i % 2 === 0 ? 'even' : 'odd' }, n: { N: String(n) }, padding: { S: PADDING } });
+    await putItems(client, table, Array.from({ length: 40 }, (_, i) => item(i, i)));
+    const cap = 10;
+    const config = { cursor_indexes: [{ table, index: 'by_n', partition_values: ['even', 'odd'] }], cursor_lookback_seconds: 0, max_read_units_per_second: cap };
+    const first = await sync(table, 'n', config);
+    await putItems(client, table, Array.from({ length: 200 }, (_, i) => item(100 + i, 1000 + i)));
+
+    const second = await sync(table, 'n', config, first.lastState);
+    expect(second.keys).toHaveLength(201); // the 200 new items and r39 at the old cursor (>=)
+    const paid = second.exchanges.filter((e) => e.operation === 'Query' || e.operation === 'BatchGetItem');
+    expect(paid.every((e) => e.request.ReturnConsumedCapacity === 'TOTAL')).toBe(true);
+    const units = paid.reduce((sum, e) => sum + (e.consumed ?? NaN), 0);
+    expect(units).toBeGreaterThan(100); // BatchGetItem: each ~1 KB item costs half a unit
+    // Everything but the first request (sent at once) and the last (charged when it starts) is paid for at the cap
+    // before the last request goes.
+    const implied = (units - (paid[0]!.consumed ?? 0) - (paid.at(-1)!.consumed ?? 0)) / cap;
+    const seconds = (paid.at(-1)!.answeredAt - paid[0]!.answeredAt) / 1000;
+    expect(seconds).toBeGreaterThan(implied * 0.85);
+    expect(ofTypeLogs(second.result).some((m) => m.startsWith(`Read of ${table} consumed`) && m.endsWith(`budget ${cap}/s (max_read_units_per_second ${cap}).`))).toBe(true);
   });
 
   it('a kill -9 during the Queries resumes from the state: every changed item arrives, the cursor moves only when every shard is done', async () => {
