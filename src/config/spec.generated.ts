@@ -154,7 +154,7 @@ export type CursorIndexes = {
   [k: string]: unknown;
 }[];
 /**
- * With cursor_indexes: each incremental Query starts this far before the last cursor, because a global secondary index is updated shortly after its table (eventually consistent) and writers' clocks differ. Applies to number cursors read as epoch time (seconds below 1e11, milliseconds below 1e14, microseconds below 1e17, nanoseconds above) and to string cursors in ISO 8601 date-time form; other cursors, or 0, start at the cursor itself, inclusive. Items in the window are read again; none is missed.
+ * With cursor_indexes: each incremental Query starts this far before the last cursor, because a global secondary index is updated shortly after its table (eventually consistent) and writers' clocks differ. Applies to number cursors read as epoch time (seconds from 1e9 below 1e11, milliseconds below 1e14, microseconds below 1e17, nanoseconds above) and to string cursors in ISO 8601 date-time form; other cursors, or 0, start at the cursor itself. Items in the window are read again; none is missed.
  */
 export type CursorLookbackSeconds = number;
 

@@ -1,19 +1,17 @@
 // Where a pass of Queries on a cursor index starts. A global secondary index is eventually consistent (an item can
 // show up in it a moment after a newer one did) and writers' clocks differ, so the pass re-reads a window before the
-// committed cursor: records in it may be emitted twice, none is missed. The arithmetic is exact on the value's own
+// committed cursor: records in it may be emitted twice, none is missed. The Query reads sort keys above the bound,
+// as a scan-mode incremental reads cursors above the last one; a cursor that cannot be read as a time is the bound
+// itself. The arithmetic is exact on the value's own
 // text (38-digit numbers never become doubles) and keeps a string's shape, since DynamoDB compares strings as bytes.
 import type { CursorValue } from '../state/streamState.js';
 
-export interface LowerBound {
-  value: CursorValue;
-  /** true: sort key >= value (no window could be computed: the cursor itself may have more items to come). */
-  inclusive: boolean;
-}
-
 /**
- * Numbers are taken as epoch time in the unit their magnitude implies: below 1e11 seconds (1e11 s is the year 5138),
- * below 1e14 milliseconds, below 1e17 microseconds, above that nanoseconds.
+ * Numbers are taken as epoch time in the unit their magnitude implies: from 1e9 (2001 in seconds) below 1e11 seconds
+ * (1e11 s is the year 5138), below 1e14 milliseconds, below 1e17 microseconds, above that nanoseconds. Smaller
+ * numbers (version counters, sequence numbers) are no time of this century: no lookback.
  */
+const SMALLEST_EPOCH = 10n ** 9n;
 const EPOCH_UNITS: readonly { below: bigint; perSecond: bigint }[] = [
   { below: 10n ** 11n, perSecond: 1n },
   { below: 10n ** 14n, perSecond: 1_000n },
@@ -21,10 +19,11 @@ const EPOCH_UNITS: readonly { below: bigint; perSecond: bigint }[] = [
 ];
 const NANOS_PER_SECOND = 1_000_000_000n;
 
-export function queryLowerBound(cursor: CursorValue, lookbackSeconds: number): LowerBound {
-  if (lookbackSeconds <= 0) return { value: cursor, inclusive: true };
+/** The value the Query's sort keys must be above: the cursor moved back by the lookback, or the cursor itself. */
+export function queryLowerBound(cursor: CursorValue, lookbackSeconds: number): CursorValue {
+  if (lookbackSeconds <= 0) return cursor;
   const earlier = 'N' in cursor ? numberMinusSeconds(cursor.N, lookbackSeconds) : isoMinusSeconds(cursor.S, lookbackSeconds);
-  return earlier === undefined ? { value: cursor, inclusive: true } : { value: earlier, inclusive: false };
+  return earlier ?? cursor;
 }
 
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
@@ -45,6 +44,7 @@ function numberMinusSeconds(text: string, seconds: number): CursorValue | undefi
   if (m[1] === '-') mantissa = -mantissa;
   const unitsOfScale = 10n ** BigInt(scale);
   const whole = (mantissa < 0n ? -mantissa : mantissa) / unitsOfScale;
+  if (whole < SMALLEST_EPOCH) return undefined;
   const perSecond = EPOCH_UNITS.find((u) => whole < u.below)?.perSecond ?? NANOS_PER_SECOND;
   const result = mantissa - BigInt(seconds) * perSecond * unitsOfScale;
   return { N: decimalText(result, scale) };

@@ -19,7 +19,7 @@ import { cursorOf, formatCursor, isGreaterCursor } from '../state/cursor.js';
 import { addSegment, countSegments, hasSegment } from '../state/segmentRanges.js';
 import type { CursorValue, QueryState, StreamState } from '../state/streamState.js';
 import { batchGetItems } from './batchGet.js';
-import { queryLowerBound, type LowerBound } from './lookback.js';
+import { queryLowerBound } from './lookback.js';
 
 /** The index a stream is read through, as resolved against the table (see discovery/cursorIndex.ts). */
 export interface QueryIndex {
@@ -61,10 +61,9 @@ export async function readQueryStream(ctx: SourceContext, settings: QuerySetting
   const committed = plan.state.cursor;
   if (committed === null) throw new Error(`Stream ${stream} has no cursor to query ${index.name} from`);
   const pass = resumablePass(plan) ?? newPass(plan, queryLowerBound(committed.value, plan.lookbackSeconds));
-  const bound = pass.inclusive ? 'from' : 'above';
   ctx.log(
     'INFO',
-    `Stream ${stream}: ${pass === plan.state.query ? 'resuming the' : 'one'} Query of index ${index.name} per partition value (${index.partitionValues.length}), for ${index.sortKey} ${bound} ${formatCursor(pass.lower_bound)}${index.projectsAll ? '' : ', then BatchGetItem for the whole items'}.`,
+    `Stream ${stream}: ${pass === plan.state.query ? 'resuming the' : 'one'} Query of index ${index.name} per partition value (${index.partitionValues.length}), for ${index.sortKey} above ${formatCursor(pass.lower_bound)}${index.projectsAll ? '' : ', then BatchGetItem for the whole items'}.`,
   );
   const progress = new PassProgress(pass);
   const budget = await settings.budgets.forTable(table);
@@ -207,15 +206,14 @@ function resumablePass(plan: QueryPlan): QueryState | undefined {
     pass.partition_values.every((v, i) => JSON.stringify(v) === JSON.stringify(plan.index.partitionValues[i]));
   if (same) return pass;
   // Another index or other partition values: every value is read again from the same bound, so nothing is lost.
-  return { ...newPass(plan, { value: pass.lower_bound, inclusive: pass.inclusive }), max_cursor_seen: pass.max_cursor_seen };
+  return { ...newPass(plan, pass.lower_bound), max_cursor_seen: pass.max_cursor_seen };
 }
 
-function newPass(plan: QueryPlan, bound: LowerBound): QueryState {
+function newPass(plan: QueryPlan, bound: CursorValue): QueryState {
   return {
     index: plan.index.name,
     partition_values: [...plan.index.partitionValues],
-    lower_bound: bound.value,
-    inclusive: bound.inclusive,
+    lower_bound: bound,
     completed: [],
     positions: {},
     max_cursor_seen: null,
@@ -228,7 +226,7 @@ function queryRequestOf(plan: QueryPlan, pass: QueryState): QueryCommandInput & 
   const request: QueryCommandInput & { ExpressionAttributeValues: Record<string, AttributeValue> } = {
     TableName: plan.table,
     IndexName: plan.index.name,
-    KeyConditionExpression: `#partition = :partition AND #cursor ${pass.inclusive ? '>=' : '>'} :bound`,
+    KeyConditionExpression: '#partition = :partition AND #cursor > :bound',
     ExpressionAttributeValues: { ':bound': pass.lower_bound as AttributeValue },
     ReturnConsumedCapacity: 'TOTAL',
   };

@@ -35,8 +35,7 @@
 //   "query": {                                         // cursor_indexes: a pass of Queries in progress; absent when none is
 //     "index": "by_updated_at",                        // the global secondary index queried
 //     "partition_values": [{"S": "s0"}, {"S": "s1"}],  // frozen for the life of the pass, as the config listed them
-//     "lower_bound": {"S": "…"} | {"N": "…"},          // the pass reads sort keys above it (the cursor minus the lookback)…
-//     "inclusive": false,                              // …or from it, inclusive
+//     "lower_bound": {"S": "…"} | {"N": "…"},          // the pass reads sort keys above it (the cursor minus the lookback)
 //     "completed": [[0, 1]],                           // partition values read to their end, by their place in the list
 //     "positions": { "2": {…LastEvaluatedKey…} },      // started partition values that are not finished
 //     "max_cursor_seen": null | {"S": "…"}             // largest cursor of the pass, committed when every value is done
@@ -124,7 +123,6 @@ export interface QueryState {
   index: string;
   partition_values: CursorValue[];
   lower_bound: CursorValue;
-  inclusive: boolean;
   completed: SegmentRanges;
   positions: Record<string, WireKey>;
   /** Every partition value is read in sort key order, but the pass is not: the cursor moves only when it is over. */
@@ -206,7 +204,6 @@ function parseQuery(value: unknown, fail: (what: string) => Error): QueryState {
   const values = v.partition_values;
   if (!Array.isArray(values) || values.length === 0 || !values.every(isCursorValue)) throw fail('has invalid query.partition_values');
   if (!isCursorValue(v.lower_bound)) throw fail('has an invalid query.lower_bound');
-  if (typeof v.inclusive !== 'boolean') throw fail('has an invalid query.inclusive');
   if (!isValidRanges(v.completed, values.length)) throw fail('has invalid query.completed');
   const positions = v.positions ?? {};
   if (typeof positions !== 'object' || positions === null || Array.isArray(positions)) throw fail('has invalid query.positions');
@@ -220,7 +217,6 @@ function parseQuery(value: unknown, fail: (what: string) => Error): QueryState {
     index: v.index,
     partition_values: values,
     lower_bound: v.lower_bound,
-    inclusive: v.inclusive,
     completed: v.completed,
     positions: positions as Record<string, WireKey>,
     max_cursor_seen: maxSeen as CursorValue | null,

@@ -205,7 +205,7 @@ describe('cursor_indexes: incremental by Query on a global secondary index', () 
     await putItems(client, table, Array.from({ length: 200 }, (_, i) => item(100 + i, 1000 + i)));
 
     const second = await sync(table, 'n', config, first.lastState);
-    expect(second.keys).toHaveLength(201); // the 200 new items and r39 at the old cursor (>=)
+    expect(second.keys).toHaveLength(200);
     const paid = second.exchanges.filter((e) => e.operation === 'Query' || e.operation === 'BatchGetItem');
     expect(paid.every((e) => e.request.ReturnConsumedCapacity === 'TOTAL')).toBe(true);
     const units = paid.reduce((sum, e) => sum + (e.consumed ?? NaN), 0);
@@ -255,7 +255,7 @@ describe('cursor_indexes: incremental by Query on a global secondary index', () 
   it('Singer mode: an INCREMENTAL stream whose replication-key is the index sort key Queries the index after its first sync', async () => {
     const table = uniqueName('cidx_singer');
     await createTable(client, table, { hash: ['id', 'S'], indexes: [{ name: 'by_v', hash: ['g', 'S'], range: ['v', 'N'], projection: { include: ['note'] } }] });
-    // Version counters, not times: a lookback of 0 queries from the cursor itself, inclusive.
+    // Version counters, not times, and no lookback: the Query reads versions above the cursor.
     await putItems(client, table, Array.from({ length: 50 }, (_, i) => ({ id: { S: `i${i}` }, g: { S: 'all' }, v: { N: String(i) }, note: { S: 'old' }, other: { BOOL: true } })));
     const config = connectorConfig(proxy.endpoint, { include_tables: [table], cursor_indexes: [{ table, index: 'by_v', partition_values: ['all'] }], cursor_lookback_seconds: 0 });
     const discovered = await runCli(['--config', jsonFile(config), '--discover']);
@@ -274,14 +274,15 @@ describe('cursor_indexes: incremental by Query on a global secondary index', () 
     const before = proxy.exchanges.length;
     const second = await runCli([...args, '--state', jsonFile(stateOf(first))]);
     expect(second.code).toBe(0);
-    expect(recordIds(second)).toEqual(['i49', 'i7']); // i49 sits at the old cursor (>=): a boundary repeat
+    expect(recordIds(second)).toEqual(['i7']);
     const i7 = second.messages.find((m) => m.type === 'RECORD' && String(m.record.id) === 'i7').record;
     expect(numbersAsText(i7)).toEqual({ id: 'i7', g: 'all', v: '60', note: 'new', other: false }); // whole: other is not in the index
     const ops = proxy.exchanges.slice(before).filter((e) => JSON.stringify(e.request).includes(table)).map((e) => e.operation);
     expect(ops).toContain('BatchGetItem');
     expect(ops).not.toContain('Scan');
     const query = proxy.exchanges.slice(before).find((e) => e.operation === 'Query' && e.request.TableName === table)!;
-    expect(query.request.KeyConditionExpression).toBe('#partition = :partition AND #cursor >= :bound');
+    expect(query.request.KeyConditionExpression).toBe('#partition = :partition AND #cursor > :bound');
+    expect((query.request.ExpressionAttributeValues as any)[':bound']).toEqual({ N: '49' });
     expect(stateOf(second).bookmarks[table].cursor.value).toEqual({ N: '60' });
   });
 

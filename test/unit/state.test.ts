@@ -143,7 +143,6 @@ describe('parseStreamState: the query part (cursor_indexes)', () => {
       index: 'by_updated_at',
       partition_values: [{ S: 's0' }, { S: 's1' }, { S: 's2' }],
       lower_bound: { S: '2026-12-02T09:59:00Z' },
-      inclusive: false,
       completed: [[0, 0]],
       positions: { 2: { pk: { S: 'a' }, shard: { S: 's2' }, updated_at: { S: '2026-12-02T10:00:01Z' } } },
       max_cursor_seen: { S: '2026-12-02T10:00:05Z' },
@@ -161,7 +160,7 @@ describe('parseStreamState: the query part (cursor_indexes)', () => {
     [{ completed: [[0, 3]] }, /query.completed/],
     [{ positions: { 0: { pk: { S: 'a' } } } }, /query position for partition value 0/],
     [{ positions: { 7: { pk: { S: 'a' } } } }, /query position for partition value 7/],
-    [{ inclusive: 'no' }, /query.inclusive/],
+    [{ index: '' }, /query.index/],
   ])('refuses a malformed query part %#', (query, pattern) => {
     const err = configErrorOf(() => parseStreamState('orders', withQuery(query), 'incremental'));
     expect(err.message).toMatch(pattern);
