@@ -16,7 +16,7 @@ import { itemToJson } from '../convert/attributeValue.js';
 import { keyToWire, wireToKey, type WireKey } from '../convert/keyCodec.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import { cursorOf, formatCursor, isGreaterCursor } from '../state/cursor.js';
-import { addSegment, countSegments, hasSegment } from '../state/segmentRanges.js';
+import { addSegment, countSegments, hasSegment, type SegmentRanges } from '../state/segmentRanges.js';
 import type { CursorValue, QueryState, StreamState } from '../state/streamState.js';
 import { batchGetItems } from './batchGet.js';
 import { queryLowerBound } from './lookback.js';
@@ -272,7 +272,7 @@ const keyText = (item: Record<string, AttributeValue>, names: readonly string[])
 
 /** Which partition values are done, where the started ones are, and the largest cursor the pass has seen. */
 class PassProgress {
-  private completed;
+  private completed: SegmentRanges;
   private readonly positions: Map<number, WireKey>;
   private readonly taken = new Set<number>();
   private maxSeen: CursorValue | null;
