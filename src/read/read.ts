@@ -33,6 +33,8 @@ import { StreamOutput, type OutputSettings } from './streamOutput.js';
 /** Records (other events count one each) buffered between the sources and the output before sources wait: a few
  *  pages' worth. */
 const QUEUE_CAPACITY = 20_000;
+/** Tables described at once to check their cursor indexes before a sync starts. */
+const DESCRIBE_CONCURRENCY = 8;
 
 export interface ReadOptions {
   /** Aborted on SIGTERM/SIGINT: streams stop, checkpoint, and the sync ends with an error. */
@@ -279,7 +281,7 @@ function planStreams(config: Config, streams: readonly ConfiguredStream[], state
  */
 async function withCursorIndexes(config: Config, plans: StreamPlan[], client: DynamoDBClient, log: Logger): Promise<StreamPlan[]> {
   const maxRetries = config.max_retries ?? 10;
-  return mapConcurrent(plans, 8, async (plan) => {
+  return mapConcurrent(plans, DESCRIBE_CONCURRENCY, async (plan) => {
     const entry = plan.incrementalBy === 'cursor' ? cursorIndexEntryFor(config, plan.configured.name) : undefined;
     if (entry === undefined) return plan;
     const description = await describeTable({ client, log, maxRetries }, plan.configured.name);
