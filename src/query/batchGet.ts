@@ -4,6 +4,7 @@
 // listed them simply find nothing.
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
+import { toConnectorError } from '../aws/errors.js';
 import type { TableReadBudget } from '../aws/readBudget.js';
 import { backoffDelay, isThrottling, sleep, withRetry } from '../aws/retry.js';
 import type { Logger } from '../log.js';
@@ -55,7 +56,7 @@ export async function batchGetItems(ctx: BatchGetContext, request: BatchGetReque
       { what: `BatchGetItem of ${keys.length} items of ${table}`, log: ctx.log, maxRetries: ctx.maxRetries },
     ).catch((err: unknown) => {
       ctx.budget.failed(permit, isThrottling(err));
-      throw err;
+      throw toConnectorError(err, 'dynamodb:BatchGetItem', `table ${table}`, table);
     });
     const items = out.Responses?.[table] ?? [];
     const consumed = out.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);

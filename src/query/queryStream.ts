@@ -21,6 +21,10 @@ import type { CursorValue, QueryState, StreamState } from '../state/streamState.
 import { batchGetItems } from './batchGet.js';
 import { queryLowerBound } from './lookback.js';
 
+/** A page of keys from an index without whole items holds at most this many: each is fetched and held as a whole
+ *  item before the page is handed over. */
+const KEYS_PAGE_ITEMS = 1000;
+
 /** The index a stream is read through, as resolved against the table (see discovery/cursorIndex.ts). */
 export interface QueryIndex {
   name: string;
@@ -82,7 +86,7 @@ export async function readQueryStream(ctx: SourceContext, settings: QuerySetting
   const queryPage = (place: number, startKey: WireKey | undefined) =>
     withRetry(
       async () => {
-        const permit = await budget.acquire(settings.pageSize);
+        const permit = await budget.acquire(index.projectsAll ? settings.pageSize : Math.min(settings.pageSize ?? KEYS_PAGE_ITEMS, KEYS_PAGE_ITEMS));
         try {
           const page = await ctx.permits.use(() =>
             settings.client.send(
