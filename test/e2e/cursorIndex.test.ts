@@ -8,6 +8,7 @@ import { startCapacityProxy, type CapacityProxy, type RecordedExchange } from '.
 import { fullRefreshCatalog, jsonFile, numbersAsText, parseLine, records, runCli, traces, type CliResult } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { startExportEmulator, type ExportEmulator } from '../support/exportEmulator.js';
+import { startFaultProxy } from '../support/faultProxy.js';
 import { runWatched } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
 import { startS3Server, type RunningS3Server } from '../support/s3Server.js';
@@ -216,6 +217,33 @@ describe('cursor_indexes: incremental by Query on a global secondary index', () 
     const seconds = (paid.at(-1)!.answeredAt - paid[0]!.answeredAt) / 1000;
     expect(seconds).toBeGreaterThan(implied * 0.85);
     expect(ofTypeLogs(second.result).some((m) => m.startsWith(`Read of ${table} consumed`) && m.endsWith(`budget ${cap}/s (max_read_units_per_second ${cap}).`))).toBe(true);
+  });
+
+  it('keys BatchGetItem leaves unprocessed are asked for again, with a backoff, until every item is whole', async () => {
+    const table = uniqueName('cidx_unprocessed');
+    await createTable(client, table, { hash: ['pk', 'S'], indexes: [{ name: 'by_n', hash: ['s', 'S'], range: ['n', 'N'], projection: 'KEYS_ONLY' }] });
+    const item = (i: number, n: number): Record<string, AttributeValue> => ({ pk: { S: `u${i}` }, s: { S: 'one' }, n: { N: String(n) }, body: { S: `body ${i}` } });
+    await putItems(client, table, [item(0, 0)]);
+    const faults = await startFaultProxy(ddbEndpoint);
+    try {
+      const config = connectorConfig(faults.endpoint, { cursor_indexes: [{ table, index: 'by_n', partition_values: ['one'] }] });
+      const run = (state?: unknown[]) =>
+        runCli(['read', '--config', jsonFile(config), '--catalog', jsonFile(catalog(table, 'n')), ...(state ? ['--state', jsonFile(state)] : [])]);
+      const first = await run();
+      const firstState = [JSON.parse(first.lines.filter((l) => l.startsWith('{"type":"STATE"')).at(-1)!)];
+      const changed = Array.from({ length: 150 }, (_, i) => item(i + 1, i + 1));
+      await putItems(client, table, changed);
+      faults.setRules([{ fault: 'unprocessed', operation: 'BatchGetItem', count: 3 }]);
+      const second = await run(firstState);
+      expect(second.code).toBe(0);
+      expect(records(second.messages, table).map((r: any) => r.body).sort()).toEqual(changed.map((c) => c.body!.S!).sort());
+      const batches = faults.requests.filter((r) => r.operation === 'BatchGetItem');
+      expect(batches.filter((r) => r.fault === 'unprocessed')).toHaveLength(3);
+      expect(batches.length).toBeGreaterThan(3); // the keys left over went out again after the faulted requests
+      expect(ofTypeLogs(second).some((m) => /BatchGetItem on .* left \d+ of \d+ keys unprocessed; asking again in \d+ ms/.test(m))).toBe(true);
+    } finally {
+      await faults.close();
+    }
   });
 
   it('a kill -9 during the Queries resumes from the state: every changed item arrives, the cursor moves only when every shard is done', async () => {
