@@ -7,7 +7,10 @@ import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
 import { toConnectorError } from '../aws/errors.js';
 import { withRetry } from '../aws/retry.js';
 import { configProblems, parseConfig } from '../config/validate.js';
+import type { Config } from '../config/validate.js';
+import { cursorIndexEntryFor, isExactTableName, resolveCursorIndex } from '../discovery/cursorIndex.js';
 import { listIncludedTables } from '../discovery/discover.js';
+import { ConnectorError } from '../errors/ConnectorError.js';
 import { streamProblem } from '../streams/changeReader.js';
 import { streamAccessProblem } from '../streams/streamAccess.js';
 import { describeTable, type CallContext } from '../discovery/tables.js';
@@ -43,9 +46,10 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
     }
     streams = config.replication?.mode === 'dynamodb_streams' ? createStreamsClient(config) : undefined;
     const streamsClient = streams;
-    const failures = (await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, table, streamsClient))).filter(
-      (f): f is string => f !== undefined,
-    );
+    const failures = [
+      ...unknownIndexTables(config, tables),
+      ...(await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, config, table, streamsClient))).filter((f): f is string => f !== undefined),
+    ];
     yield* logs;
     if (failures.length === 0) {
       yield connectionStatusMessage('SUCCEEDED');
@@ -63,14 +67,24 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
   }
 }
 
+/** cursor_indexes entries that name one table exactly, when no included table has that name. */
+function unknownIndexTables(config: Config, tables: readonly string[]): string[] {
+  return (config.cursor_indexes ?? [])
+    .filter((entry) => isExactTableName(entry.table) && !tables.includes(entry.table))
+    .map((entry) => `cursor_indexes: table ${entry.table} (index ${entry.index}) does not exist in this account and region, or table filters exclude it`);
+}
+
 /** Returns why the table cannot be read, or undefined when it can. */
 /** In DynamoDB Streams mode (`streams` given) the table's stream must have full rows and be readable too. */
-async function checkTable(ctx: CallContext, table: string, streams: DynamoDBStreamsClient | undefined): Promise<string | undefined> {
+async function checkTable(ctx: CallContext, config: Config, table: string, streams: DynamoDBStreamsClient | undefined): Promise<string | undefined> {
   let streamArn: string | undefined;
   try {
     const description = await describeTable(ctx, table);
     const problem = streams !== undefined ? streamProblem(description) : undefined;
     if (problem !== undefined) return problem;
+    const indexEntry = cursorIndexEntryFor(config, table);
+    const index = indexEntry !== undefined ? resolveCursorIndex(description, indexEntry) : undefined;
+    if (index instanceof ConnectorError) return index.message;
     streamArn = description.LatestStreamArn;
   } catch (err) {
     return `table ${table}: ${toConnectorError(err, 'dynamodb:DescribeTable', `table ${table}`).message}`;

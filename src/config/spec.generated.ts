@@ -130,6 +130,33 @@ export type S3Region = string;
  * Optional endpoint override for S3-compatible servers and VPC endpoints; path-style addressing is used when it is set.
  */
 export type S3EndpointURL = string;
+/**
+ * Table name or glob pattern (* and ?).
+ */
+export type Table = string;
+/**
+ * Name of a global secondary index of the table whose sort key is the cursor (an update time as ISO 8601 string or epoch number, for example).
+ */
+export type Index = string;
+/**
+ * Every value of the index's partition key that holds items (a constant, or shard values such as s0 … s9): strings for a string key, numbers for a number key. Items under a value not listed here are not read by incremental syncs.
+ *
+ * @minItems 1
+ */
+export type PartitionValues = [unknown, ...unknown[]];
+/**
+ * Incremental syncs by cursor that Query a global secondary index instead of scanning the table: for each table (exact name or * ? glob; the first matching entry applies), the GSI whose sort key is the stream's cursor and the values of its partition key to query. The first sync scans the table; every later one reads only the items whose cursor is above the last one (minus cursor_lookback_seconds), from every partition value. An index that projects fewer than all attributes is followed by BatchGetItem on the table, so records stay whole. Deletes never appear in an index: use replication mode dynamodb_streams when deletes matter.
+ */
+export type CursorIndexes = {
+  table: Table;
+  index: Index;
+  partition_values: PartitionValues;
+  [k: string]: unknown;
+}[];
+/**
+ * With cursor_indexes: each incremental Query starts this far before the last cursor, because a global secondary index is updated shortly after its table (eventually consistent) and writers' clocks differ. Applies to number cursors read as epoch time (seconds from 1e9 below 1e11, milliseconds below 1e14, microseconds below 1e17, nanoseconds above) and to string cursors in ISO 8601 date-time form; other cursors, or 0, start at the cursor itself. Items in the window are read again; none is missed.
+ */
+export type CursorLookbackSeconds = number;
 
 export interface DynamoDBSourceSpec {
   region: AWSRegion;
@@ -154,6 +181,8 @@ export interface DynamoDBSourceSpec {
   max_read_units_per_second?: ReadUnitsPerSecondCap;
   initial_load?: SnapshotMethod;
   export?: ExportToS3;
+  cursor_indexes?: CursorIndexes;
+  cursor_lookback_seconds?: CursorLookbackSeconds;
   [k: string]: unknown;
 }
 export interface DefaultAWSCredentialChain {

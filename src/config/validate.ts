@@ -30,6 +30,13 @@ function crossFieldProblems(config: Config): string[] {
     replication?.mode === 'dynamodb_streams' && replication.on_data_loss === 'export' ? 'replication.on_data_loss is "export"' : undefined,
   ].filter((u): u is string => u !== undefined);
   if (users.length > 0 && !config.export?.s3_bucket) problems.push(`export.s3_bucket is required because ${users.join(' and ')}`);
+  // The schema leaves partition values untyped (a spec field has one type); each must be a string or a number.
+  for (const [i, entry] of (config.cursor_indexes ?? []).entries()) {
+    for (const [j, value] of entry.partition_values.entries()) {
+      const ok = typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+      if (!ok) problems.push(`cursor_indexes.${i}.partition_values.${j} must be a string or a number`);
+    }
+  }
   return problems;
 }
 

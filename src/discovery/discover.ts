@@ -6,10 +6,11 @@ import { isAccessDenied } from '../aws/errors.js';
 import { budgetLimitsOf, ReadBudgets } from '../aws/readBudget.js';
 import { excludedAttributesFor } from '../config/excludedAttributes.js';
 import type { Config } from '../config/validate.js';
-import { configError } from '../errors/ConnectorError.js';
+import { configError, ConnectorError } from '../errors/ConnectorError.js';
 import type { JsonObject } from '../util/json.js';
 import { streamProblem } from '../streams/changeReader.js';
 import { mapConcurrent } from '../util/concurrency.js';
+import { cursorIndexEntryFor, resolveCursorIndex } from './cursorIndex.js';
 import { addAttributes, streamSchema, type Shape } from './inferSchema.js';
 import { sampleItems } from './sample.js';
 import { makeTableFilter } from './tableFilter.js';
@@ -28,6 +29,8 @@ export interface DiscoveredTable {
   schema: JsonObject;
   /** Why its DynamoDB stream cannot serve change data capture; undefined when it can. */
   streamProblem: string | undefined;
+  /** The sort key of its cursor_indexes index: the cursor incremental syncs Query by. Absent without a usable one. */
+  indexCursor?: string;
 }
 
 export async function listIncludedTables(ctx: CallContext, config: Config): Promise<string[]> {
@@ -35,6 +38,15 @@ export async function listIncludedTables(ctx: CallContext, config: Config): Prom
   const names: string[] = [];
   for await (const name of listTableNames(ctx)) if (included(name)) names.push(name);
   return names;
+}
+
+function indexCursorOf(config: Config, description: TableDescription, ctx: CallContext): { indexCursor?: string } {
+  const entry = cursorIndexEntryFor(config, description.TableName ?? '');
+  if (entry === undefined) return {};
+  const index = resolveCursorIndex(description, entry);
+  if (!(index instanceof ConnectorError)) return { indexCursor: index.sortKey };
+  ctx.log('WARN', `${index.message} Its stream is offered without it.`);
+  return {};
 }
 
 export async function discoverTables(ctx: CallContext, config: Config): Promise<DiscoveredTable[]> {
@@ -68,6 +80,7 @@ export async function discoverTables(ctx: CallContext, config: Config): Promise<
       keyNames: [keys.hashKey, ...(keys.rangeKey === undefined ? [] : [keys.rangeKey])],
       schema: streamSchema(keys, shapes),
       streamProblem: streamProblem(description),
+      ...indexCursorOf(config, description, ctx),
     };
     ctx.log('INFO', `Table ${table}: ${description.ItemCount ?? 0} items, key ${result.keyNames.join(' + ')}, ${shapes.size} attributes typed from ${sample.ok ? sample.items.length : 0} sampled items.`);
     return result;

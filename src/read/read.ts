@@ -9,6 +9,7 @@ import { toConnectorError } from '../aws/errors.js';
 import { excludedAttributesFor } from '../config/excludedAttributes.js';
 import type { Config } from '../config/validate.js';
 import { makeTableFilter } from '../discovery/tableFilter.js';
+import { cursorIndexEntryFor, cursorLookbackSeconds, resolveCursorIndex, type CursorIndex } from '../discovery/cursorIndex.js';
 import { describeTable, tableKeys } from '../discovery/tables.js';
 import { configError, ConnectorError } from '../errors/ConnectorError.js';
 import type { Logger } from '../log.js';
@@ -16,8 +17,10 @@ import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../pipeline/cdcColumns.js'
 import type { ReadEvent } from '../pipeline/events.js';
 import { SchemaDrift } from '../pipeline/schemaDrift.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
+import { indexMaxCursor, readQueryStream, type QuerySettings } from '../query/queryStream.js';
 import { readScanStream, scanSettingsFor, type ScanSettings } from '../scan/scanStream.js';
 import { autoSegments } from '../scan/segments.js';
+import { formatCursor } from '../state/cursor.js';
 import { emptyState, parseStreamState, type StreamState } from '../state/streamState.js';
 import { mapConcurrent, Semaphore } from '../util/concurrency.js';
 import { exportTargetFromConfig } from '../export/index.js';
@@ -31,6 +34,8 @@ import { StreamOutput, type OutputSettings } from './streamOutput.js';
 /** Records (other events count one each) buffered between the sources and the output before sources wait: a few
  *  pages' worth. */
 const QUEUE_CAPACITY = 20_000;
+/** Tables described at once to check their cursor indexes before a sync starts. */
+const DESCRIBE_CONCURRENCY = 8;
 
 export interface ReadOptions {
   /** Aborted on SIGTERM/SIGINT: streams stop, checkpoint, and the sync ends with an error. */
@@ -46,6 +51,8 @@ interface StreamPlan {
   state: StreamState;
   /** Where an incremental stream's changes come from; undefined for full refresh. */
   incrementalBy: IncrementalBy | undefined;
+  /** Incremental by cursor through a global secondary index (cursor_indexes), resolved before any record. */
+  cursorIndex?: CursorIndex;
 }
 
 interface SyncContext {
@@ -79,15 +86,25 @@ const configIncrementalBy = (config: Config): IncrementalBy => {
 export async function* readStreams(config: Config, streams: readonly ConfiguredStream[], states: ReadonlyMap<string, unknown>, options: ReadOptions = {}): AsyncGenerator<ReadEvent> {
   const queue = new OutputQueue<ReadEvent>(QUEUE_CAPACITY, (event) => (event.type === 'records' ? event.texts.length : 1));
   const log: Logger = (level, message) => queue.pushNow({ type: 'log', level, message });
-  const plans = planStreams(config, streams, states, log);
-  const needsStreams = plans.some((p) => p.incrementalBy === 'dynamodb_streams');
+  const planned = planStreams(config, streams, states, log);
+  const needsStreams = planned.some((p) => p.incrementalBy === 'dynamodb_streams');
   const cdcColumns = options.cdcColumns ?? AIRBYTE_CDC_COLUMNS;
   const cdcSettings = cdcSettingsOf(config, cdcColumns);
   const snapshotsByExport = config.initial_load === 'export';
   const gapsByExport = needsStreams && cdcSettings.onDataLoss === 'export';
-  const needsExports = gapsByExport || plans.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
+  const needsExports =
+    gapsByExport ||
+    planned.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && (p.incrementalBy !== 'cursor' || cursorIndexEntryFor(config, p.configured.name) !== undefined)));
   const s3 = needsExports ? await createS3Client(config) : undefined;
   const dynamodb = createDynamoDBClient(config);
+  let plans: StreamPlan[];
+  try {
+    plans = await withCursorIndexes(config, planned, dynamodb, log);
+  } catch (err) {
+    dynamodb.destroy();
+    s3?.destroy();
+    throw err;
+  }
   const interrupt = options.interrupt ?? new AbortController().signal;
   const output = outputSettings(config);
   const scanSettings = scanSettingsFor(config, dynamodb, log);
@@ -144,6 +161,12 @@ async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'comp
       outcome = await readS3ExportStream(ctx, sync.exports, sync.cdcColumns, { stream: name, table, state: plan.state, ...omit });
     } else if (plan.incrementalBy === undefined && sync.snapshotByExport && sync.exports !== undefined) {
       outcome = await snapshotByExport(ctx, sync.exports, { stream: name, table, state: plan.state, ...omit });
+    } else if (plan.cursorIndex !== undefined && (plan.state.export !== undefined || plan.state.scan !== null || plan.state.cursor === null)) {
+      // The first sync (no cursor yet, or its snapshot unfinished): a scan, or an export with initial_load export.
+      outcome = await snapshotForCursorIndex(ctx, sync, { ...plan, cursorIndex: plan.cursorIndex }, table, selection, segmentsForNewScan);
+    } else if (plan.cursorIndex !== undefined) {
+      // Every later sync Queries the index.
+      outcome = await readQueryStream(ctx, querySettings(sync), { stream: name, table: name, index: plan.cursorIndex, state: plan.state, lookbackSeconds: cursorLookbackSeconds(sync.config), ...selection });
     } else {
       outcome = await readScanStream(ctx, sync.scanSettings, { stream: name, table: name, cursorField, state: plan.state, segmentsForNewScan, ...selection });
     }
@@ -156,6 +179,46 @@ async function readOneStream(sync: SyncContext, plan: StreamPlan): Promise<'comp
     ]);
     return 'failed';
   }
+}
+
+const querySettings = (sync: SyncContext): QuerySettings => ({
+  client: sync.dynamodb,
+  budgets: sync.scanSettings.budgets,
+  pageSize: sync.scanSettings.pageSize,
+  consistentRead: sync.scanSettings.consistentRead,
+});
+
+/**
+ * The first sync of a stream read through a cursor index. By export (initial_load export): the largest cursor in the
+ * index is taken before the export is requested and kept through it, so the Queries of the next sync start below
+ * every change the export may not hold. By scan, or when the index is still empty: the cursor is the largest the scan
+ * saw.
+ */
+async function snapshotForCursorIndex(
+  ctx: SourceContext,
+  sync: SyncContext,
+  plan: StreamPlan & { cursorIndex: CursorIndex },
+  table: TableDescription,
+  selection: { omit?: ReadonlySet<string>; project?: readonly string[] },
+  segmentsForNewScan: number,
+): Promise<'complete' | 'interrupted'> {
+  const { name, cursorField } = plan.configured;
+  const omit = selection.omit !== undefined ? { omit: selection.omit } : {};
+  if (sync.snapshotByExport && sync.exports !== undefined && plan.state.scan === null) {
+    if (plan.state.export !== undefined) return snapshotByExport(ctx, sync.exports, { stream: name, table, state: plan.state, ...omit });
+    const max = await indexMaxCursor(ctx, querySettings(sync), { table: name, index: plan.cursorIndex });
+    if (max !== null) {
+      ctx.log('INFO', `Stream ${name}: the newest ${plan.cursorIndex.sortKey} in index ${plan.cursorIndex.name} is ${formatCursor(max)}; a full export is the first snapshot, Queries from there read the changes after it.`);
+      const state: StreamState = { ...plan.state, cursor: { field: plan.cursorIndex.sortKey, value: max } };
+      return snapshotByExport(ctx, sync.exports, { stream: name, table, state, ...omit });
+    }
+    ctx.log('INFO', `Stream ${name}: index ${plan.cursorIndex.name} holds no item yet, so the first snapshot is a scan that finds the largest cursor.`);
+  }
+  // An export left unfinished when initial_load was export: its cursor only holds together with the export, so the
+  // scan that replaces it starts from nothing.
+  const { export: unfinished, ...rest } = plan.state;
+  const state: StreamState = unfinished !== undefined ? { ...rest, cursor: null } : plan.state;
+  return readScanStream(ctx, sync.scanSettings, { stream: name, table: name, cursorField, state, segmentsForNewScan, ...selection });
 }
 
 /**
@@ -212,6 +275,22 @@ function planStreams(config: Config, streams: readonly ConfiguredStream[], state
       state = emptyState(stream.syncMode);
     }
     return { configured: stream, state, incrementalBy };
+  });
+}
+
+/**
+ * Streams incremental by cursor on a table with a cursor_indexes entry: its index is checked against the table
+ * (exists, sort key is the stream's cursor, partition values of its key's type) before any record is read.
+ */
+async function withCursorIndexes(config: Config, plans: StreamPlan[], client: DynamoDBClient, log: Logger): Promise<StreamPlan[]> {
+  const maxRetries = config.max_retries ?? 10;
+  return mapConcurrent(plans, DESCRIBE_CONCURRENCY, async (plan) => {
+    const entry = plan.incrementalBy === 'cursor' ? cursorIndexEntryFor(config, plan.configured.name) : undefined;
+    if (entry === undefined) return plan;
+    const description = await describeTable({ client, log, maxRetries }, plan.configured.name);
+    const index = resolveCursorIndex(description, entry, plan.configured.cursorField);
+    if (index instanceof ConnectorError) throw index;
+    return { ...plan, cursorIndex: index };
   });
 }
 

@@ -14,8 +14,8 @@ import { describeTable } from '../discovery/tables.js';
 import type { Logger } from '../log.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { CursorValue, StreamState } from '../state/streamState.js';
-import { cursorType, formatCursor, isGreaterCursor } from './cursor.js';
-import { projectionOf } from './projection.js';
+import { cursorType, formatCursor, isGreaterCursor } from '../state/cursor.js';
+import { projectionOf } from '../aws/projection.js';
 import { newScan, ScanProgress } from './scanProgress.js';
 import { createWireScanner, type WireScanner, type WireScanRequest } from './wireScan.js';
 

@@ -31,7 +31,15 @@
 //     "files_done": [[0, 3], [5, 5]],                   // finished files, by their line in manifest-files.json
 //     "files_in_flight": { "4": 2000 }                  // started files: lines already emitted
 //   },
-//   "exported_until": "2026-11-24T10:00:00.000Z"      // s3_export mode: every change before it has been read
+//   "exported_until": "2026-11-24T10:00:00.000Z",     // s3_export mode: every change before it has been read
+//   "query": {                                         // cursor_indexes: a pass of Queries in progress; absent when none is
+//     "index": "by_updated_at",                        // the global secondary index queried
+//     "partition_values": [{"S": "s0"}, {"S": "s1"}],  // frozen for the life of the pass, as the config listed them
+//     "lower_bound": {"S": "…"} | {"N": "…"},          // the pass reads sort keys above it (the cursor minus the lookback)
+//     "completed": [[0, 1]],                           // partition values read to their end, by their place in the list
+//     "positions": { "2": {…LastEvaluatedKey…} },      // started partition values that are not finished
+//     "max_cursor_seen": null | {"S": "…"}             // largest cursor of the pass, committed when every value is done
+//   }
 // }
 import { isWireKey, type WireKey } from '../convert/keyCodec.js';
 import { configError } from '../errors/ConnectorError.js';
@@ -110,6 +118,17 @@ export interface ExportState {
   files_in_flight: Record<string, number>;
 }
 
+/** A pass of Queries on a cursor index: one Query per partition value, each resumable from its LastEvaluatedKey. */
+export interface QueryState {
+  index: string;
+  partition_values: CursorValue[];
+  lower_bound: CursorValue;
+  completed: SegmentRanges;
+  positions: Record<string, WireKey>;
+  /** Every partition value is read in sort key order, but the pass is not: the cursor moves only when it is over. */
+  max_cursor_seen: CursorValue | null;
+}
+
 export interface StreamState {
   version: typeof STATE_VERSION;
   sync_mode: SyncMode;
@@ -123,6 +142,8 @@ export interface StreamState {
    * ExportToTime), ISO 8601. The next incremental export starts there; absent before the first export has finished.
    */
   exported_until?: string;
+  /** Optional, like export: only streams read through a cursor index have one, and only during a pass. */
+  query?: QueryState;
 }
 
 export const emptyState = (syncMode: SyncMode): StreamState => ({ version: STATE_VERSION, sync_mode: syncMode, scan: null, cursor: null, cdc: null });
@@ -146,9 +167,10 @@ export function parseStreamState(stream: string, blob: unknown, syncMode: SyncMo
   const cursor = s.cursor === null || s.cursor === undefined ? null : parseCursor(s.cursor, fail);
   const cdc = s.cdc === null || s.cdc === undefined ? null : parseCdc(s.cdc, fail);
   const exported = s.export === null || s.export === undefined ? undefined : parseExport(s.export, fail);
+  const query = s.query === null || s.query === undefined ? undefined : parseQuery(s.query, fail);
   const until = s.exported_until;
   if (until !== undefined && (typeof until !== 'string' || Number.isNaN(Date.parse(until)))) throw fail('has an invalid exported_until');
-  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc, ...(exported ? { export: exported } : {}), ...(until !== undefined ? { exported_until: until } : {}) };
+  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc, ...(exported ? { export: exported } : {}), ...(until !== undefined ? { exported_until: until } : {}), ...(query ? { query } : {}) };
 }
 
 function parseScan(value: unknown, fail: (what: string) => Error): ScanState {
@@ -171,6 +193,32 @@ function parseScan(value: unknown, fail: (what: string) => Error): ScanState {
     completed_segments: v.completed_segments as SegmentRanges,
     segment_positions: positions as Record<string, WireKey>,
     cursor_lower_bound: bound as CursorValue | null,
+    max_cursor_seen: maxSeen as CursorValue | null,
+  };
+}
+
+function parseQuery(value: unknown, fail: (what: string) => Error): QueryState {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('has a query part that is not an object');
+  const v = value as Record<string, unknown>;
+  if (typeof v.index !== 'string' || v.index === '') throw fail('has no query.index');
+  const values = v.partition_values;
+  if (!Array.isArray(values) || values.length === 0 || !values.every(isCursorValue)) throw fail('has invalid query.partition_values');
+  if (!isCursorValue(v.lower_bound)) throw fail('has an invalid query.lower_bound');
+  if (!isValidRanges(v.completed, values.length)) throw fail('has invalid query.completed');
+  const positions = v.positions ?? {};
+  if (typeof positions !== 'object' || positions === null || Array.isArray(positions)) throw fail('has invalid query.positions');
+  for (const [place, key] of Object.entries(positions)) {
+    const open = isSegmentNumber(place, values.length) && !hasSegment(v.completed, Number(place));
+    if (!open || !isWireKey(key)) throw fail(`has an invalid query position for partition value ${place}`);
+  }
+  const maxSeen = v.max_cursor_seen ?? null;
+  if (maxSeen !== null && !isCursorValue(maxSeen)) throw fail('has an invalid query.max_cursor_seen');
+  return {
+    index: v.index,
+    partition_values: values,
+    lower_bound: v.lower_bound,
+    completed: v.completed,
+    positions: positions as Record<string, WireKey>,
     max_cursor_seen: maxSeen as CursorValue | null,
   };
 }

@@ -12,7 +12,7 @@ export interface RecordedExchange {
   operation: string;
   /** The request body, parsed. */
   request: Record<string, unknown>;
-  /** ConsumedCapacity.CapacityUnits of the response, when it had one. */
+  /** ConsumedCapacity.CapacityUnits of the response, when it had one (summed over tables for BatchGetItem's list). */
   consumed: number | undefined;
   /** performance.now() when the response was sent back. */
   answeredAt: number;
@@ -69,7 +69,7 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
         return;
       }
       sendUpstream(targetUrl, req, body).then((up) => {
-        const consumed = (parseOr(up.body.toString('utf8')).ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits;
+        const consumed = capacityUnits(parseOr(up.body.toString('utf8')).ConsumedCapacity);
         const answeredAt = performance.now();
         if (modelled) {
           forwarded.push({ at: answeredAt, units: consumed ?? 0 });
@@ -94,6 +94,13 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
         server.closeAllConnections();
       }),
   };
+}
+
+/** Scan and Query answer one ConsumedCapacity; batch operations a list of them, one per table. */
+function capacityUnits(consumed: unknown): number | undefined {
+  const entries = (Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) as { CapacityUnits?: number }[];
+  const units = entries.map((c) => c.CapacityUnits).filter((u): u is number => typeof u === 'number');
+  return units.length === 0 ? undefined : units.reduce((a, b) => a + b, 0);
 }
 
 function parseOr(text: string): Record<string, unknown> {

@@ -30,6 +30,8 @@ export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(4).toStri
 export interface TableSpec {
   hash: [string, 'S' | 'N' | 'B'];
   range?: [string, 'S' | 'N' | 'B'];
+  /** Global secondary indexes, with the projection they keep. */
+  indexes?: { name: string; hash: [string, 'S' | 'N' | 'B']; range?: [string, 'S' | 'N' | 'B']; projection: 'ALL' | 'KEYS_ONLY' | { include: string[] } }[];
 }
 
 export async function createTable(client: DynamoDBClient, name: string, spec: TableSpec, extra: Record<string, unknown> = {}): Promise<void> {
@@ -39,8 +41,26 @@ export async function createTable(client: DynamoDBClient, name: string, spec: Ta
     keys.push({ AttributeName: spec.range[0], KeyType: 'RANGE' });
     defs.push({ AttributeName: spec.range[0], AttributeType: spec.range[1] });
   }
+  const indexes = (spec.indexes ?? []).map((index) => {
+    for (const [attribute, type] of [index.hash, ...(index.range ? [index.range] : [])]) {
+      if (!defs.some((d) => d.AttributeName === attribute)) defs.push({ AttributeName: attribute, AttributeType: type });
+    }
+    const projection = index.projection;
+    return {
+      IndexName: index.name,
+      KeySchema: [{ AttributeName: index.hash[0], KeyType: 'HASH' as const }, ...(index.range ? [{ AttributeName: index.range[0], KeyType: 'RANGE' as const }] : [])],
+      Projection: typeof projection === 'string' ? { ProjectionType: projection } : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: projection.include },
+    };
+  });
   await client.send(
-    new CreateTableCommand({ TableName: name, KeySchema: keys, AttributeDefinitions: defs, BillingMode: 'PAY_PER_REQUEST', ...extra }),
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: keys,
+      AttributeDefinitions: defs,
+      BillingMode: 'PAY_PER_REQUEST',
+      ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
+      ...extra,
+    }),
   );
 }
 

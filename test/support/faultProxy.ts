@@ -1,12 +1,14 @@
 // A small real HTTP proxy in front of DynamoDB Local that injects faults the way AWS produces them: throttling,
-// 500s, dropped connections (before or in the middle of a response) and access denied. Everything it does not
+// 500s, dropped connections (before or in the middle of a response), access denied, and batch reads that leave
+// keys unprocessed. Everything it does not
 // fault is forwarded unchanged (method, path, headers, body; Host rewritten to the target) and piped back. The SDK
 // signs for the proxy's host; DynamoDB Local does not verify signatures, so that is harmless.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { reply, sendUpstream } from './upstream.js';
 
-export type FaultKind = 'throttle' | 'serverError' | 'serviceUnavailable' | 'drop' | 'dropMidResponse' | 'slow' | 'deny';
+/** `unprocessed` (BatchGetItem): only the first half of each table's keys is read, the rest comes back as UnprocessedKeys. */
+export type FaultKind = 'throttle' | 'serverError' | 'serviceUnavailable' | 'drop' | 'dropMidResponse' | 'slow' | 'deny' | 'unprocessed';
 
 /** How long a 'slow' answer is held before it is forwarded. */
 const SLOW_ANSWER_MS = 1_500;
@@ -82,6 +84,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           return void setTimeout(() => forward(req, body, res, false), SLOW_ANSWER_MS);
         case 'serviceUnavailable':
           return sendError(res, 503, 'com.amazonaws.dynamodb.v20120810#ServiceUnavailable', 'Service unavailable');
+        case 'unprocessed':
+          return forwardHalfBatch(req, body, res);
         case 'drop':
           return req.socket.destroy();
         case 'throttle':
@@ -109,6 +113,23 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         // Give the half body a moment on the wire before the connection goes away.
         setTimeout(() => res.socket?.destroy(), 20);
       });
+    }, () => res.destroy());
+  }
+
+  /** A BatchGetItem as DynamoDB answers it under pressure: half of each table's keys read, the rest unprocessed. */
+  function forwardHalfBatch(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+    const request = JSON.parse(body.toString('utf8')) as { RequestItems: Record<string, { Keys: unknown[] }> };
+    const sent: typeof request.RequestItems = {};
+    const unprocessed: typeof request.RequestItems = {};
+    for (const [table, wanted] of Object.entries(request.RequestItems)) {
+      const half = Math.ceil(wanted.Keys.length / 2);
+      sent[table] = { ...wanted, Keys: wanted.Keys.slice(0, half) };
+      if (wanted.Keys.length > half) unprocessed[table] = { ...wanted, Keys: wanted.Keys.slice(half) };
+    }
+    sendUpstream(targetUrl, req, Buffer.from(JSON.stringify({ ...request, RequestItems: sent }))).then((up) => {
+      if (up.status !== 200) return reply(res, up);
+      const answer = JSON.parse(up.body.toString('utf8')) as Record<string, unknown>;
+      reply(res, up, Buffer.from(JSON.stringify({ ...answer, UnprocessedKeys: unprocessed })));
     }, () => res.destroy());
   }
 

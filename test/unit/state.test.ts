@@ -131,3 +131,38 @@ describe('parseStreamState: the export part', () => {
     expect(err.message).toMatch(/Reset/);
   });
 });
+
+describe('parseStreamState: the query part (cursor_indexes)', () => {
+  const queryState = {
+    version: 1,
+    sync_mode: 'incremental',
+    scan: null,
+    cursor: { field: 'updated_at', value: { S: '2026-12-02T10:00:00Z' } },
+    cdc: null,
+    query: {
+      index: 'by_updated_at',
+      partition_values: [{ S: 's0' }, { S: 's1' }, { S: 's2' }],
+      lower_bound: { S: '2026-12-02T09:59:00Z' },
+      completed: [[0, 0]],
+      positions: { 2: { pk: { S: 'a' }, shard: { S: 's2' }, updated_at: { S: '2026-12-02T10:00:01Z' } } },
+      max_cursor_seen: { S: '2026-12-02T10:00:05Z' },
+    },
+  };
+  const withQuery = (query: Record<string, unknown>) => ({ ...queryState, query: { ...queryState.query, ...query } });
+
+  it('accepts a pass of Queries in progress exactly as written', () => {
+    expect(parseStreamState('orders', JSON.parse(JSON.stringify(queryState)), 'incremental')).toEqual(queryState);
+  });
+
+  it.each([
+    [{ partition_values: [] }, /query.partition_values/],
+    [{ lower_bound: { M: {} } }, /query.lower_bound/],
+    [{ completed: [[0, 3]] }, /query.completed/],
+    [{ positions: { 0: { pk: { S: 'a' } } } }, /query position for partition value 0/],
+    [{ positions: { 7: { pk: { S: 'a' } } } }, /query position for partition value 7/],
+    [{ index: '' }, /query.index/],
+  ])('refuses a malformed query part %#', (query, pattern) => {
+    const err = configErrorOf(() => parseStreamState('orders', withQuery(query), 'incremental'));
+    expect(err.message).toMatch(pattern);
+  });
+});

@@ -28,9 +28,11 @@ function baseStream(table: DiscoveredTable): AirbyteStream {
   };
 }
 
-/** Incremental by a cursor the user picks (any top-level attribute of strings or numbers). */
+/** Incremental by a cursor the user picks (any top-level attribute of strings or numbers); with a cursor index, its
+ *  sort key is the default (and the only cursor that index can serve). */
 function scanModeStream(table: DiscoveredTable): AirbyteStream {
-  return { ...baseStream(table), supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: false };
+  const stream: AirbyteStream = { ...baseStream(table), supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: false };
+  return table.indexCursor !== undefined ? { ...stream, default_cursor_field: [table.indexCursor] } : stream;
 }
 
 /** Incremental with a source-defined cursor and the CDC metadata columns (DynamoDB Streams and s3_export modes). */

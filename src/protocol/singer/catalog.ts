@@ -15,7 +15,9 @@ export function singerCatalogOf(tables: readonly DiscoveredTable[]): SingerCatal
 
 function catalogEntryOf(table: DiscoveredTable): CatalogEntry {
   const properties = (table.schema.properties ?? {}) as Record<string, JsonObject>;
-  const replicationKeys = Object.keys(properties).filter((name) => !table.keyNames.includes(name) && canBeCursor(properties[name]!));
+  // A table read through a cursor index has one cursor: the index's sort key.
+  const replicationKeys =
+    table.indexCursor !== undefined ? [table.indexCursor] : Object.keys(properties).filter((name) => !table.keyNames.includes(name) && canBeCursor(properties[name]!));
   const streamMetadata: MetadataEntry['metadata'] = {
     'table-key-properties': table.keyNames,
     'valid-replication-keys': replicationKeys,

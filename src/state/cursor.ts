@@ -4,7 +4,7 @@
 // the cursor (DynamoDB's own `>` never matches across types, so later syncs skip them).
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { compareNumbers } from '../convert/number.js';
-import type { CursorValue } from '../state/streamState.js';
+import type { CursorValue } from './streamState.js';
 
 export function cursorOf(value: AttributeValue | undefined): CursorValue | undefined {
   if (value?.S !== undefined) return { S: value.S };
