@@ -1,10 +1,8 @@
-// Reads an export's data files: a few at a time, each streamed from S3 through gunzip and split into lines, never
-// a whole file in memory. Lines become records in pages handed to the orchestrator with the position after them;
-// a resumed read skips finished files and the lines of started files that were already emitted. Each file's
-// line count must match its manifest entry.
-import { once } from 'node:events';
+// Reads an export's data files: a few at a time, each streamed from S3 through gunzip into its format's reader
+// (dataFileFormat.ts), never a whole file in memory. Items become records in pages handed to the orchestrator with
+// the position after them; a resumed read skips finished files and the items of started files that were already
+// emitted. Each file's item count must match its manifest entry.
 import type { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { isRetryable, backoffDelay, firstLine } from '../aws/retry.js';
 import { ConnectorError } from '../errors/ConnectorError.js';
@@ -12,12 +10,12 @@ import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { ExportState, StreamState } from '../state/streamState.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { abortableSleep } from './abortableSleep.js';
-import { ExportLineError } from './exportLine.js';
+import { DataItemError, type DataFileFormat, type DataFilePage } from './dataFileFormat.js';
 import type { ExportProgress } from './exportProgress.js';
 import type { DataFile } from './manifest.js';
 
-/** Lines per page handed to the orchestrator: large enough to amortise a page, small enough to resume close by. */
-const PAGE_LINES = 1000;
+/** Decompressed bytes per chunk: each is split into lines and transcoded in one go. */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
 /** Data files read at once at most (each is one S3 download and one gunzip). */
 const MAX_PARALLEL_FILES = 8;
 
@@ -28,7 +26,8 @@ export interface DataFilesPlan {
   progress: ExportProgress;
   /** Opens a data file (still gzip-compressed). */
   open(file: DataFile): Promise<Readable>;
-  toRecord(line: string): string;
+  /** The data files' format: decompressed bytes → pages of records. */
+  format: DataFileFormat;
   stateWith(part: ExportState): StreamState;
 }
 
@@ -58,59 +57,43 @@ async function readFile(ctx: SourceContext, plan: DataFilesPlan, file: DataFile)
   const { progress } = plan;
   const skip = progress.linesEmitted(file.index);
   const body = await plan.open(file);
-  const gunzip = createGunzip();
-  // Errors of either stream end the line loop below with that error.
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  // Errors of either stream end the page loop below with that error.
   body.on('error', (err) => gunzip.destroy(err));
   body.pipe(gunzip);
-  const lines = createInterface({ input: gunzip, crlfDelay: Infinity });
-  const failed = once(gunzip, 'error').then(([err]) => Promise.reject(err as Error));
-  failed.catch(() => undefined);
-  let lineNumber = 0;
-  let page: string[] = [];
-  const handOver = async (finished: boolean) => {
-    const count = page.length;
-    const records = page;
-    page = [];
+  const handOver = async (records: string[], finished: boolean) => {
     // The progress moves and the position is taken at the moment the page is handed over (see exportProgress.ts).
-    progress.advance(file.index, count);
+    progress.advance(file.index, records.length);
     if (finished) progress.finish(file.index);
     const position = plan.stateWith(progress.snapshot());
     await ctx.emit(records, () => position);
   };
   try {
-    const iterate = (async () => {
-      for await (const line of lines) {
-        if (line === '') continue;
-        lineNumber++;
-        if (lineNumber <= skip) continue;
-        try {
-          page.push(plan.toRecord(line));
-        } catch (err) {
-          if (err instanceof ExportLineError) throw lineError(plan, file, lineNumber, err.message);
-          throw err;
+    // Each page is handed over once the next is there, so that the last one goes with the file's end.
+    let held: DataFilePage | undefined;
+    try {
+      for await (const page of plan.format.pages(gunzip, skip)) {
+        if (held !== undefined && held.records.length > 0) {
+          await handOver(held.records, false);
+          if (ctx.interrupt.aborted) return 'interrupted';
         }
-        if (page.length >= PAGE_LINES) {
-          await handOver(false);
-          if (ctx.interrupt.aborted) return 'interrupted' as const;
-        }
+        held = page;
       }
-      return 'complete' as const;
-    })();
-    // When a stream error wins the race, the loop ends on its own once the streams are destroyed below.
-    iterate.catch(() => undefined);
-    const outcome = await Promise.race([iterate, failed]);
-    if (outcome === 'interrupted') return outcome;
-    if (lineNumber !== file.itemCount) {
+    } catch (err) {
+      if (err instanceof DataItemError) throw lineError(plan, file, err.number, err.what);
+      throw err;
+    }
+    const items = held?.itemsSeen ?? 0;
+    if (items !== file.itemCount) {
       throw new ConnectorError(
         'system_error',
-        `The export data file s3://${plan.bucket}/${file.key} holds ${lineNumber} lines but its manifest entry says ${file.itemCount} items: the export is incomplete or damaged. Reset the stream to export again.`,
+        `The export data file s3://${plan.bucket}/${file.key} holds ${items} lines but its manifest entry says ${file.itemCount} items: the export is incomplete or damaged. Reset the stream to export again.`,
         { stream: plan.stream },
       );
     }
-    await handOver(true);
+    await handOver(held?.records ?? [], true);
     return 'complete';
   } finally {
-    lines.close();
     body.destroy();
     gunzip.destroy();
   }

@@ -4,7 +4,7 @@ import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
 import { AIRBYTE_CDC_COLUMNS } from '../../src/pipeline/cdcColumns.js';
 import { cdcCursor, changeToJson, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
-import { itemToJson } from '../../src/convert/attributeValue.js';
+import { itemToJson } from '../support/sdkItemToJson.js';
 import { recordsBeforeBoundary, START_MARGIN_MS } from '../../src/streams/syncBoundary.js';
 
 const AT = new Date('2026-03-04T05:06:00Z');

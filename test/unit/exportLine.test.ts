@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemToJson } from '../../src/convert/attributeValue.js';
+import { itemToJson } from '../support/sdkItemToJson.js';
 import { clientTokenFor } from '../../src/export/exportApi.js';
 import { fullExportLineConverter, incrementalLineConverter, writeTimeIso, type ExportRecordMeta } from '../../src/export/exportLine.js';
 import { ExportProgress } from '../../src/export/exportProgress.js';

@@ -1,8 +1,9 @@
-// AttributeValue → JSON text, exact: N keeps every digit, B and BS become base64, SS/NS/BS become arrays,
-// NULL becomes null, M and L recurse. Built as text (not via unmarshall + JSON.stringify) because unmarshall
-// turns sets into {} and binary into {"0":…}, and numbers would pass through a double.
+// The reference the tests hold the connector's record text to, over the SDK's objects: AttributeValue → JSON text,
+// exact (N keeps every digit, B and BS become base64, SS/NS/BS become arrays, NULL becomes null, M and L recurse).
+// Members come in a JavaScript object's key order, as the connector's records have them.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { numberToJson } from './number.js';
+import { numberToJson } from '../../src/convert/number.js';
+import { toBase64 } from '../../src/convert/keyCodec.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -36,6 +37,3 @@ export function valueToJson(value: AttributeValue): string {
   throw new Error(`Unsupported attribute value with keys ${Object.keys(value).join(',')}`);
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
