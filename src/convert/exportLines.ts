@@ -86,7 +86,10 @@ export class ExportLineTranscoder {
       do {
         if (t.keyIs('Item')) {
           t.expect(WIRE.COLON);
-          if (!t.atObject()) throw new ExportLineError('has no Item');
+          if (!t.atObject()) {
+            t.skipValue(); // throws where there is no value at all
+            throw new ExportLineError('has no Item');
+          }
           if (found) throw new ExportLineError('has more than one Item');
           t.item(this.snapshotFraming);
           found = true;
