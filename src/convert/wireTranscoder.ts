@@ -156,15 +156,6 @@ export class WireTranscoder {
     return records;
   }
 
-  /** The records written so far as UTF-8 lines, each ended by a newline (a view of the output buffer). */
-  takeRecordBytes(): { bytes: Buffer; count: number } {
-    const out = { bytes: this.dst.subarray(0, this.len), count: this.records };
-    this.dst = Buffer.allocUnsafe(Math.max(64, this.end - this.pos + 64));
-    this.len = 0;
-    this.records = 0;
-    return out;
-  }
-
   /** Appends the suffix inside the record's closing brace, and the record separator. */
   private endRecord(suffix: Buffer): void {
     if (suffix.length > 0) {

@@ -18,6 +18,12 @@ export interface DataFileFormat {
    * first `skip` items (emitted by an earlier attempt or sync). A bad item throws DataItemError.
    */
   pages(decompressed: AsyncIterable<Buffer>, skip: number): AsyncGenerator<DataFilePage, void, undefined>;
+  /**
+   * How to build the same format in a worker thread (dataFileThreads.ts), where large files are read: a module of the
+   * package (its path from the package root, compiled) whose `dataFileFormat(spec)` returns it, and that spec (it
+   * must survive structured cloning). Absent: the format is only read on the main thread.
+   */
+  worker?: { module: string; spec: unknown };
 }
 
 /** Item `number` (1-based) of a data file is not what the format allows; `what` completes "Line N of … ". */

@@ -11,6 +11,7 @@ import type { ExportState, StreamState } from '../state/streamState.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { abortableSleep } from './abortableSleep.js';
 import { DataItemError, type DataFileFormat, type DataFilePage } from './dataFileFormat.js';
+import { DataFileThreads } from './dataFileThreads.js';
 import type { ExportProgress } from './exportProgress.js';
 import type { DataFile } from './manifest.js';
 
@@ -28,6 +29,8 @@ export interface DataFilesPlan {
   open(file: DataFile): Promise<Readable>;
   /** The data files' format: decompressed bytes → pages of records. */
   format: DataFileFormat;
+  /** Worker threads for large files (default: one per core but one; 0: none). */
+  threads?: number;
   stateWith(part: ExportState): StreamState;
 }
 
@@ -35,15 +38,22 @@ export interface DataFilesPlan {
 export async function readDataFiles(ctx: SourceContext, plan: DataFilesPlan): Promise<'complete' | 'interrupted'> {
   const pending = plan.files.filter((f) => !plan.progress.isDone(f.index));
   const parallel = Math.max(1, Math.min(MAX_PARALLEL_FILES, ctx.readConcurrency));
-  const outcomes = await mapConcurrent(pending, parallel, (file) => (ctx.interrupt.aborted ? Promise.resolve('interrupted' as const) : ctx.permits.use(() => readFileWithRetries(ctx, plan, file))));
-  return outcomes.every((o) => o === 'complete') ? 'complete' : 'interrupted';
+  const threads = new DataFileThreads(plan.threads);
+  try {
+    const outcomes = await mapConcurrent(pending, parallel, (file) =>
+      ctx.interrupt.aborted ? Promise.resolve('interrupted' as const) : ctx.permits.use(() => readFileWithRetries(ctx, plan, threads, file)),
+    );
+    return outcomes.every((o) => o === 'complete') ? 'complete' : 'interrupted';
+  } finally {
+    await threads.close();
+  }
 }
 
 /** A download cut in the middle is opened again and read on from the first line not yet emitted. */
-async function readFileWithRetries(ctx: SourceContext, plan: DataFilesPlan, file: DataFile): Promise<'complete' | 'interrupted'> {
+async function readFileWithRetries(ctx: SourceContext, plan: DataFilesPlan, threads: DataFileThreads, file: DataFile): Promise<'complete' | 'interrupted'> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await readFile(ctx, plan, file);
+      return await readFile(ctx, plan, threads, file);
     } catch (err) {
       if (err instanceof ConnectorError || !isRetryable(err) || attempt >= ctx.maxRetries) throw toReadError(err, plan, file);
       const delay = backoffDelay(attempt);
@@ -53,14 +63,19 @@ async function readFileWithRetries(ctx: SourceContext, plan: DataFilesPlan, file
   }
 }
 
-async function readFile(ctx: SourceContext, plan: DataFilesPlan, file: DataFile): Promise<'complete' | 'interrupted'> {
-  const { progress } = plan;
+async function readFile(ctx: SourceContext, plan: DataFilesPlan, threads: DataFileThreads, file: DataFile): Promise<'complete' | 'interrupted'> {
+  const { progress, format } = plan;
   const skip = progress.linesEmitted(file.index);
   const body = await plan.open(file);
   const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-  // Errors of either stream end the page loop below with that error.
-  body.on('error', (err) => gunzip.destroy(err));
-  body.pipe(gunzip);
+  // A large file is gunzipped and converted in a worker thread; otherwise here. Errors of either stream end the page
+  // loop below with that error.
+  const threaded = threads.wants(format, file.itemCount);
+  const pages = threaded ? threads.pages(body, format, skip) : format.pages(gunzip, skip);
+  if (!threaded) {
+    body.on('error', (err) => gunzip.destroy(err));
+    body.pipe(gunzip);
+  }
   const handOver = async (records: string[], finished: boolean) => {
     // The progress moves and the position is taken at the moment the page is handed over (see exportProgress.ts).
     progress.advance(file.index, records.length);
@@ -72,7 +87,7 @@ async function readFile(ctx: SourceContext, plan: DataFilesPlan, file: DataFile)
     // Each page is handed over once the next is there, so that the last one goes with the file's end.
     let held: DataFilePage | undefined;
     try {
-      for await (const page of plan.format.pages(gunzip, skip)) {
+      for await (const page of pages) {
         if (held !== undefined && held.records.length > 0) {
           await handOver(held.records, false);
           if (ctx.interrupt.aborted) return 'interrupted';

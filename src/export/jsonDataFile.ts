@@ -7,7 +7,24 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
 export function jsonDataFileFormat(conversion: LineConversion): DataFileFormat {
-  return { pages: (decompressed, skip) => jsonPages(decompressed, skip, conversion) };
+  const format: DataFileFormat = { pages: (decompressed, skip) => jsonPages(decompressed, skip, conversion) };
+  // A full export's records all take the same suffix, so the conversion can be sent to a worker thread as data; an
+  // incremental export's suffix is a function of each change, and stays on the main thread.
+  if (conversion.kind === 'full') {
+    const spec: WorkerSpec = { suffix: conversion.recordSuffix?.({ kind: 'snapshot' }) ?? '', omit: [...(conversion.omit ?? [])] };
+    format.worker = { module: 'dist/src/export/jsonDataFile.js', spec };
+  }
+  return format;
+}
+
+interface WorkerSpec {
+  suffix: string;
+  omit: string[];
+}
+
+/** The format as a worker thread builds it (DataFileFormat.worker). */
+export function dataFileFormat(spec: WorkerSpec): DataFileFormat {
+  return jsonDataFileFormat({ kind: 'full', recordSuffix: () => spec.suffix, omit: new Set(spec.omit) });
 }
 
 async function* jsonPages(decompressed: AsyncIterable<Buffer>, skip: number, conversion: LineConversion): AsyncGenerator<DataFilePage, void, undefined> {

@@ -7,8 +7,6 @@ import type { WireValue } from '../convert/wireValue.js';
 import type { WireKey } from '../convert/keyCodec.js';
 import { itemsResponseToRecords, type CursorWireValue } from '../convert/itemsPage.js';
 
-export { WireServiceError } from '../aws/signedJsonRpc.js';
-
 const TARGET = 'DynamoDB_20120810.Scan';
 
 /** The Scan parameters the connector uses, in wire form (keys and values exactly as DynamoDB's JSON has them). */
