@@ -1,16 +1,30 @@
 // Attribute names are data: an attribute named `__proto__` (at the top and nested in maps and lists), `constructor`
-// or "0" reaches discover's schema and every row of a Streams-mode sync (snapshot, INSERT, MODIFY, REMOVE), through
-// the built CLI on DynamoDB Local. The items are written as raw wire JSON, since the SDK's own marshalling would
+// or "0" reaches discover's schema, every row of a Streams-mode sync (snapshot, INSERT, MODIFY, REMOVE) and every
+// row of a full refresh by export, through the built CLI on DynamoDB Local (with the export emulator and s3rver). The items are written as raw wire JSON, since the SDK's own marshalling would
 // define a `__proto__` member away before it was sent.
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSignedJsonRpc, type SdkClientLike } from '../../src/aws/signedJsonRpc.js';
 import { cdcCatalog, jsonFile, runCli } from '../support/cli.js';
 import { connectorConfig, createTable, testClient, uniqueName } from '../support/dynamo.js';
+import { startExportEmulator, type ExportEmulator } from '../support/exportEmulator.js';
+import { startS3Server, type RunningS3Server } from '../support/s3Server.js';
 
 const endpoint = inject('ddbEndpoint');
 const client = testClient(endpoint);
 const rpc = createSignedJsonRpc(client as unknown as SdkClientLike);
-afterAll(() => rpc.destroy());
+let s3: RunningS3Server;
+let emulator: ExportEmulator;
+
+beforeAll(async () => {
+  s3 = await startS3Server('exports');
+  emulator = await startExportEmulator({ ddbEndpoint: endpoint, s3Endpoint: s3.endpoint });
+});
+
+afterAll(async () => {
+  rpc.destroy();
+  await emulator?.close();
+  await s3?.close();
+});
 
 const CDC_COLUMNS = new Set(['_ab_cdc_cursor', '_ab_cdc_updated_at', '_ab_cdc_deleted_at', '_ab_cdc_deleted_by_ttl']);
 
@@ -74,5 +88,24 @@ describe('attribute names that are JavaScript property names', () => {
     ]);
     expect(changes.map((row) => row._ab_cdc_deleted_at === null)).toEqual([true, true, false]);
     expect(member(member(changes[2], '__proto__'), '__proto__')).toBe('changed');
+  });
+
+  it('reach every row of a full refresh by export', async () => {
+    const table = uniqueName('awkward_export');
+    await createTable(client, table, { hash: ['pk', 'S'] });
+    const items = [
+      '{"pk":{"S":"a"},"__proto__":{"M":{"__proto__":{"S":"deep"},"0":{"N":"1"}}},"constructor":{"S":"c"}}',
+      '{"pk":{"S":"b"},"__proto__":{"L":[{"M":{"__proto__":{"NULL":true}}}]},"7":{"SS":["x"]}}',
+    ];
+    for (const item of items) await put(table, item);
+    emulator.enablePitr(table);
+    const config = jsonFile(connectorConfig(emulator.endpoint, { include_tables: [table], initial_load: 'export', export: { s3_bucket: s3.bucket, s3_endpoint: s3.endpoint } }));
+    const catalog = jsonFile({ streams: [{ stream: { name: table, json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }] });
+    const out = await cli(['read', '--config', config, '--catalog', catalog]);
+    expect(emulator.exports().some((e) => e.table === table)).toBe(true);
+    const rows = out.filter((m) => m.type === 'RECORD').map((m) => m.record.data);
+    expect(rows.map(dataText).sort()).toEqual(
+      [expected('{"pk":"a","__proto__":{"__proto__":"deep","0":1},"constructor":"c"}'), expected('{"pk":"b","__proto__":[{"__proto__":null}],"7":["x"]}')].sort(),
+    );
   });
 });
