@@ -12,6 +12,8 @@ export interface PageRecordOptions {
   omit?: ReadonlySet<string> | undefined;
   /** A top-level attribute whose S or N value is returned for each record. */
   cursorField?: string | undefined;
+  /** What the response is, for error messages (default "a Scan response"). */
+  what?: string | undefined;
 }
 
 export interface PageRecords {
@@ -36,7 +38,7 @@ export function encodedSuffix(text: string): Buffer {
 
 export function itemsResponseToRecords(body: Uint8Array | string, options: PageRecordOptions = {}): PageRecords {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const t = new WireTranscoder(bytes, 'a Scan response');
+  const t = new WireTranscoder(bytes, options.what ?? 'a Scan response');
   const framing: ItemFraming = {
     suffix: encodedSuffix(options.recordSuffix ?? ''),
     omit: omittedNames(options.omit),
