@@ -141,7 +141,7 @@ export class ExportLineTranscoder {
   }
 
   private changeFraming(meta: ExportRecordMeta): ItemFraming {
-    return { suffix: encodedSuffix(this.recordSuffix?.(meta) ?? ''), omit: this.omit };
+    return { suffix: this.recordSuffix?.(meta) ?? '', omit: this.omit };
   }
 }
 

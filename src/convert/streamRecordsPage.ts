@@ -4,7 +4,6 @@
 // takes (a bounded sync stops at the first change made after it began), and only those are transcoded
 // (wireTranscoder.ts), each image straight from the response's bytes.
 import { omittedNames, WIRE, WireTranscoder, type ItemFraming } from './wireTranscoder.js';
-import { encodedSuffix } from './itemsPage.js';
 
 export interface ChangeMeta {
   eventName: string | undefined;
@@ -71,7 +70,7 @@ export function getRecordsResponse(body: Uint8Array | string): GetRecordsPage {
     records(count, suffixOf, omit) {
       const omitted = omittedNames(omit);
       for (const change of located.slice(0, count)) {
-        const framing: ItemFraming = { suffix: encodedSuffix(suffixOf(change.meta)), omit: omitted };
+        const framing: ItemFraming = { suffix: suffixOf(change.meta), omit: omitted };
         if (change.meta.eventName === 'REMOVE') {
           t.mergedItem(change.oldImage, change.keys, framing);
         } else {
@@ -106,25 +105,34 @@ function locateRecord(t: WireTranscoder): Located {
         if (t.keyIs('NewImage')) located.newImage = imageSpan(t);
         else if (t.keyIs('OldImage')) located.oldImage = imageSpan(t);
         else if (t.keyIs('Keys')) located.keys = imageSpan(t);
-        else {
-          const key = t.readKey();
+        else if (t.keyIs('SequenceNumber')) {
+          t.expect(WIRE.COLON);
+          meta.sequenceNumber = t.stringValue();
+        } else if (t.keyIs('ApproximateCreationDateTime')) {
           t.expect(WIRE.COLON);
           const value = t.parseValue();
-          if (key === 'SequenceNumber' && typeof value === 'string') meta.sequenceNumber = value;
-          else if (key === 'ApproximateCreationDateTime' && typeof value === 'number') meta.approximateCreationMs = Math.round(value * 1000);
-        }
+          if (typeof value === 'number') meta.approximateCreationMs = Math.round(value * 1000);
+        } else skipMember(t);
       } while (t.tryConsume(WIRE.COMMA));
       t.expect(WIRE.CLOSE_BRACE);
-    } else {
-      const key = t.readKey();
+    } else if (t.keyIs('eventName')) {
+      t.expect(WIRE.COLON);
+      meta.eventName = t.stringValue();
+    } else if (t.keyIs('userIdentity')) {
       t.expect(WIRE.COLON);
       const value = t.parseValue();
-      if (key === 'eventName' && typeof value === 'string') meta.eventName = value;
-      else if (key === 'userIdentity' && typeof value === 'object' && value !== null) meta.userIdentity = value as ChangeMeta['userIdentity'];
-    }
+      if (typeof value === 'object' && value !== null) meta.userIdentity = value as ChangeMeta['userIdentity'];
+    } else skipMember(t);
   } while (t.tryConsume(WIRE.COMMA));
   t.expect(WIRE.CLOSE_BRACE);
   return located;
+}
+
+/** A member of no interest: its name and value passed over without decoding either. */
+function skipMember(t: WireTranscoder): void {
+  t.skipValue();
+  t.expect(WIRE.COLON);
+  t.skipValue();
 }
 
 /** After a member name: the range of its value when it is a map (null counts as absent). */

@@ -19,8 +19,8 @@ export type CursorWireValue = { S: string } | { N: string };
 
 /** How one item becomes one record. */
 export interface ItemFraming {
-  /** JSON members appended to the record, starting with a comma ("" for none). */
-  suffix: Buffer;
+  /** JSON members appended to the record, starting with a comma ("" for none); a Buffer when used for many records. */
+  suffix: Buffer | string;
   /** Top-level attributes left out. */
   omit?: OmittedNames | undefined;
   /** A top-level attribute whose S or N value is wanted (see WireTranscoder.cursor). */
@@ -108,7 +108,7 @@ export class WireTranscoder {
   /** Writes the item (a wire map) at the cursor as one record; `end` bounds it (the output is never longer). */
   item(framing: ItemFraming, end = this.end): void {
     this.skipWhitespace();
-    this.ensure(end - this.pos + framing.suffix.length + 8);
+    this.ensure(end - this.pos + 8);
     this.cursor = undefined;
     this.map(framing);
     this.endRecord(framing.suffix);
@@ -122,7 +122,7 @@ export class WireTranscoder {
     const saved = this.pos;
     const oldImageAt = oldImage[0];
     const keysAt = keys[0];
-    this.ensure((oldImageAt >= 0 ? oldImage[1] - oldImageAt : 0) + (keysAt >= 0 ? keys[1] - keysAt : 0) + framing.suffix.length + 8);
+    this.ensure((oldImageAt >= 0 ? oldImage[1] - oldImageAt : 0) + (keysAt >= 0 ? keys[1] - keysAt : 0) + 8);
     const open = this.len;
     this.dst[this.len++] = OPEN_BRACE;
     const members: Member[] = [];
@@ -157,14 +157,20 @@ export class WireTranscoder {
   }
 
   /** Appends the suffix inside the record's closing brace, and the record separator. */
-  private endRecord(suffix: Buffer): void {
+  private endRecord(suffix: Buffer | string): void {
     if (suffix.length > 0) {
       // The suffix starts with a comma, which an empty record does without.
       const close = this.len - 1;
       const from = this.dst[close - 1] === OPEN_BRACE ? 1 : 0;
-      this.ensure(suffix.length);
-      suffix.copy(this.dst, close, from);
-      this.len = close + suffix.length - from;
+      if (typeof suffix === 'string') {
+        // A UTF-8 byte per UTF-16 unit at most 3; written in place rather than encoded into a Buffer first.
+        this.ensure(suffix.length * 3 + 2);
+        this.len = close + this.dst.write(from === 0 ? suffix : suffix.slice(1), close, 'utf8');
+      } else {
+        this.ensure(suffix.length + 2);
+        suffix.copy(this.dst, close, from);
+        this.len = close + suffix.length - from;
+      }
       this.dst[this.len++] = CLOSE_BRACE;
     }
     this.dst[this.len++] = NEWLINE;
@@ -455,6 +461,21 @@ export class WireTranscoder {
     const start = this.pos;
     this.skipValue();
     return this.parseLiteral(start, this.pos);
+  }
+
+  /** The string value at the cursor (undefined, and skipped, when it is not a string): decoded without JSON.parse
+   *  when it holds no escape. */
+  stringValue(): string | undefined {
+    this.skipWhitespace();
+    const start = this.pos;
+    if (this.src[start] !== QUOTE) {
+      this.skipValue();
+      return undefined;
+    }
+    const end = this.literalEnd(start);
+    this.pos = end;
+    for (let j = start + 1; j < end - 1; j++) if (this.src[j] === BACKSLASH) return this.parseLiteral(start, end) as string;
+    return this.text(start + 1, end - 1);
   }
 
   /** Moves past one JSON value of any kind; returns where it started. */

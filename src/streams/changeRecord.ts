@@ -24,13 +24,21 @@ export function snapshotColumnsJson(columns: CdcColumns, generation: number, sna
 export function changeColumnsJson(change: ChangeMeta, generation: number, columns: CdcColumns): string {
   const sequence = change.sequenceNumber;
   if (!sequence) throw new Error('A stream record without dynamodb.SequenceNumber');
-  const at = (change.approximateCreationMs !== undefined ? new Date(change.approximateCreationMs) : new Date()).toISOString();
+  const at = change.approximateCreationMs !== undefined ? isoOf(change.approximateCreationMs) : new Date().toISOString();
   const cursor = cdcCursor(generation, 'stream', sequence);
   if (change.eventName === 'REMOVE') {
     const ttl = change.userIdentity?.Type === 'Service' && change.userIdentity.PrincipalId === 'dynamodb.amazonaws.com';
     return cdcMembersJson(columns, cursor, at, at, ttl);
   }
   return cdcMembersJson(columns, cursor, at, null, null);
+}
+
+/** The records of a page share a few creation times (rounded to the second or the minute): the last one is kept. */
+let lastIso: { ms: number; iso: string } | undefined;
+
+function isoOf(ms: number): string {
+  if (lastIso?.ms !== ms) lastIso = { ms, iso: new Date(ms).toISOString() };
+  return lastIso.iso;
 }
 
 /** The rows of a page's first `count` changes. */
