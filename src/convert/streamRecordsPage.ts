@@ -1,8 +1,10 @@
-// A DynamoDB Streams GetRecords response → its records' metadata, and on demand their row texts. The first pass
-// only notes, for every record, its metadata (eventName, SequenceNumber, ApproximateCreationDateTime,
-// userIdentity) and where its images lie in the bytes; the caller decides from the metadata how many records it
-// takes (a bounded sync stops at the first change made after it began), and only those are transcoded
-// (wireTranscoder.ts), each image straight from the response's bytes.
+// A DynamoDB Streams GetRecords response → its records' metadata (eventName, SequenceNumber,
+// ApproximateCreationDateTime, userIdentity) and their row texts, in one pass over the bytes. An INSERT's or
+// MODIFY's NewImage is transcoded (wireTranscoder.ts) where it stands in the record, its metadata members appended
+// once the record's end has shown them; a REMOVE's row `{...OldImage, ...Keys}` is written at the record's end from
+// where those images lie. The caller then takes the rows of as many records as it wants (a bounded sync stops at the
+// first change made after it began): rows of the records after those are dropped, and a record without the image
+// its row needs fails only if it is taken.
 import { omittedNames, WIRE, WireTranscoder, type ItemFraming } from './wireTranscoder.js';
 
 export interface ChangeMeta {
@@ -15,31 +17,32 @@ export interface ChangeMeta {
 
 export class MissingImageError extends Error {}
 
+/** How each change becomes a row. */
+export interface ChangeRowFraming {
+  /** The row's metadata members (starting with a comma); may throw for a record it cannot describe. */
+  suffixOf(change: ChangeMeta): string;
+  /** Top-level attributes left out. */
+  omit?: ReadonlySet<string> | undefined;
+}
+
 /** Byte range of a member's value in the response; start -1 when the record has none. */
 type Span = [number, number];
 const NONE: Span = [-1, -1];
 
-interface Located {
-  meta: ChangeMeta;
-  newImage: Span;
-  oldImage: Span;
-  keys: Span;
-}
-
 export interface GetRecordsPage {
   changes: ChangeMeta[];
   nextShardIterator: string | undefined;
-  /**
-   * The row texts of the first `count` changes: a REMOVE's row is `{...OldImage, ...Keys}`, any other change's its
-   * NewImage (MissingImageError without one); `suffixOf` gives each row's metadata members (starting with a comma).
-   */
-  records(count: number, suffixOf: (change: ChangeMeta) => string, omit?: ReadonlySet<string>): string[];
+  /** The rows of the first `count` changes (once per page). */
+  records(count: number): string[];
 }
 
-export function getRecordsResponse(body: Uint8Array | string): GetRecordsPage {
+export function getRecordsResponse(body: Uint8Array | string, rows: ChangeRowFraming): GetRecordsPage {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const t = new WireTranscoder(bytes, 'a GetRecords response');
-  const located: Located[] = [];
+  const framing: ItemFraming = { suffix: '', omit: omittedNames(rows.omit) };
+  const changes: ChangeMeta[] = [];
+  /** Where each record's row ends in the output, or the error its row has instead. */
+  const ends: (number | Error)[] = [];
   let nextShardIterator: string | undefined;
   t.expect(WIRE.OPEN_BRACE);
   if (!t.tryConsume(WIRE.CLOSE_BRACE)) {
@@ -51,8 +54,11 @@ export function getRecordsResponse(body: Uint8Array | string): GetRecordsPage {
           continue;
         }
         if (!t.tryConsume(WIRE.CLOSE_BRACKET)) {
-          do located.push(locateRecord(t));
-          while (t.tryConsume(WIRE.COMMA));
+          do {
+            const meta = record(t, framing, rows);
+            changes.push(meta.change);
+            ends.push(meta.end);
+          } while (t.tryConsume(WIRE.COMMA));
           t.expect(WIRE.CLOSE_BRACKET);
         }
       } else {
@@ -65,67 +71,80 @@ export function getRecordsResponse(body: Uint8Array | string): GetRecordsPage {
     t.expect(WIRE.CLOSE_BRACE);
   }
   return {
-    changes: located.map((l) => l.meta),
+    changes,
     nextShardIterator,
-    records(count, suffixOf, omit) {
-      const omitted = omittedNames(omit);
-      for (const change of located.slice(0, count)) {
-        const framing: ItemFraming = { suffix: suffixOf(change.meta), omit: omitted };
-        if (change.meta.eventName === 'REMOVE') {
-          t.mergedItem(change.oldImage, change.keys, framing);
-        } else {
-          if (change.newImage[0] < 0) {
-            throw new MissingImageError(`A ${change.meta.eventName} stream record has no NewImage: the stream's view type must be NEW_IMAGE or NEW_AND_OLD_IMAGES`);
-          }
-          t.pos = change.newImage[0];
-          t.item(framing, change.newImage[1]);
-        }
+    records(count) {
+      let end = 0;
+      for (const e of ends.slice(0, count)) {
+        if (e instanceof Error) throw e;
+        end = e;
       }
-      return t.takeRecords();
+      return t.takeRecordsUpTo(end);
     },
   };
 }
 
-/** One element of Records: its metadata parsed, its images located. */
-function locateRecord(t: WireTranscoder): Located {
-  const meta: ChangeMeta = { eventName: undefined, sequenceNumber: undefined, approximateCreationMs: undefined, userIdentity: undefined };
-  const located: Located = { meta, newImage: NONE, oldImage: NONE, keys: NONE };
+/** One element of Records: its metadata parsed, its row written (or its error noted). */
+function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming): { change: ChangeMeta; end: number | Error } {
+  const change: ChangeMeta = { eventName: undefined, sequenceNumber: undefined, approximateCreationMs: undefined, userIdentity: undefined };
+  let newImageAt = -1;
+  let oldImage = NONE;
+  let keys = NONE;
   t.expect(WIRE.OPEN_BRACE);
-  if (t.tryConsume(WIRE.CLOSE_BRACE)) return located;
-  do {
-    if (t.keyIs('dynamodb')) {
-      t.expect(WIRE.COLON);
-      if (!t.atObject()) {
-        t.skipValue();
-        continue;
-      }
-      t.expect(WIRE.OPEN_BRACE);
-      if (t.tryConsume(WIRE.CLOSE_BRACE)) continue;
-      do {
-        if (t.keyIs('NewImage')) located.newImage = imageSpan(t);
-        else if (t.keyIs('OldImage')) located.oldImage = imageSpan(t);
-        else if (t.keyIs('Keys')) located.keys = imageSpan(t);
-        else if (t.keyIs('SequenceNumber')) {
-          t.expect(WIRE.COLON);
-          meta.sequenceNumber = t.stringValue();
-        } else if (t.keyIs('ApproximateCreationDateTime')) {
-          t.expect(WIRE.COLON);
-          const value = t.parseValue();
-          if (typeof value === 'number') meta.approximateCreationMs = Math.round(value * 1000);
-        } else skipMember(t);
-      } while (t.tryConsume(WIRE.COMMA));
-      t.expect(WIRE.CLOSE_BRACE);
-    } else if (t.keyIs('eventName')) {
-      t.expect(WIRE.COLON);
-      meta.eventName = t.stringValue();
-    } else if (t.keyIs('userIdentity')) {
-      t.expect(WIRE.COLON);
-      const value = t.parseValue();
-      if (typeof value === 'object' && value !== null) meta.userIdentity = value as ChangeMeta['userIdentity'];
-    } else skipMember(t);
-  } while (t.tryConsume(WIRE.COMMA));
-  t.expect(WIRE.CLOSE_BRACE);
-  return located;
+  if (!t.tryConsume(WIRE.CLOSE_BRACE)) {
+    do {
+      if (t.keyIs('dynamodb')) {
+        t.expect(WIRE.COLON);
+        if (!t.atObject()) {
+          t.skipValue();
+          continue;
+        }
+        t.expect(WIRE.OPEN_BRACE);
+        if (t.tryConsume(WIRE.CLOSE_BRACE)) continue;
+        do {
+          if (t.keyIs('NewImage')) {
+            t.expect(WIRE.COLON);
+            if (t.atObject() && newImageAt < 0) newImageAt = t.openItem(framing);
+            else t.skipValue();
+          } else if (t.keyIs('OldImage')) oldImage = imageSpan(t);
+          else if (t.keyIs('Keys')) keys = imageSpan(t);
+          else if (t.keyIs('SequenceNumber')) {
+            t.expect(WIRE.COLON);
+            change.sequenceNumber = t.stringValue();
+          } else if (t.keyIs('ApproximateCreationDateTime')) {
+            t.expect(WIRE.COLON);
+            const value = t.parseValue();
+            if (typeof value === 'number') change.approximateCreationMs = Math.round(value * 1000);
+          } else skipMember(t);
+        } while (t.tryConsume(WIRE.COMMA));
+        t.expect(WIRE.CLOSE_BRACE);
+      } else if (t.keyIs('eventName')) {
+        t.expect(WIRE.COLON);
+        change.eventName = t.stringValue();
+      } else if (t.keyIs('userIdentity')) {
+        t.expect(WIRE.COLON);
+        const value = t.parseValue();
+        if (typeof value === 'object' && value !== null) change.userIdentity = value as ChangeMeta['userIdentity'];
+      } else skipMember(t);
+    } while (t.tryConsume(WIRE.COMMA));
+    t.expect(WIRE.CLOSE_BRACE);
+  }
+  // The row: the new image written above, or for a REMOVE the old image and keys merged in its place.
+  const remove = change.eventName === 'REMOVE';
+  if (remove && newImageAt >= 0) t.discardFrom(newImageAt);
+  if (!remove && newImageAt < 0) {
+    return { change, end: new MissingImageError(`A ${change.eventName} stream record has no NewImage: the stream's view type must be NEW_IMAGE or NEW_AND_OLD_IMAGES`) };
+  }
+  let suffix: string;
+  try {
+    suffix = rows.suffixOf(change);
+  } catch (err) {
+    if (newImageAt >= 0 && !remove) t.discardFrom(newImageAt);
+    return { change, end: err as Error };
+  }
+  if (remove) t.mergedItem(oldImage, keys, { suffix, omit: framing.omit });
+  else t.endRecord(suffix);
+  return { change, end: t.outputLength };
 }
 
 /** A member of no interest: its name and value passed over without decoding either. */

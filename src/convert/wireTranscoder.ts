@@ -115,6 +115,36 @@ export class WireTranscoder {
   }
 
   /**
+   * Writes the item at the cursor as a record whose end (its suffix) is written later by endRecord, once what
+   * follows the item in its framing is known; returns where the record starts, for discardFrom.
+   */
+  openItem(framing: ItemFraming, end = this.end): number {
+    this.skipWhitespace();
+    const start = this.len;
+    this.ensure(end - this.pos + 8);
+    this.map(framing);
+    return start;
+  }
+
+  /** Drops the output written since `start` (a record begun with openItem that is not wanted after all). */
+  discardFrom(start: number): void {
+    this.len = start;
+  }
+
+  /** The output written so far, in bytes: a record's end after endRecord. */
+  get outputLength(): number {
+    return this.len;
+  }
+
+  /** The records written, up to the one ending at `end` (an outputLength taken after its endRecord). */
+  takeRecordsUpTo(end: number): string[] {
+    const records = end === 0 ? [] : this.dst.toString('utf8', 0, end - 1).split('\n');
+    this.len = 0;
+    this.records = 0;
+    return records;
+  }
+
+  /**
    * Writes `{...oldImage, ...keys}` as one record: the wire maps in those ranges of the input (start -1 where
    * absent). Leaves the cursor where it was.
    */
@@ -157,7 +187,7 @@ export class WireTranscoder {
   }
 
   /** Appends the suffix inside the record's closing brace, and the record separator. */
-  private endRecord(suffix: Buffer | string): void {
+  endRecord(suffix: Buffer | string): void {
     if (suffix.length > 0) {
       // The suffix starts with a comma, which an empty record does without.
       const close = this.len - 1;

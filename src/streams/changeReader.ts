@@ -20,7 +20,7 @@ import type { CdcColumns } from '../pipeline/cdcColumns.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { CdcState, StreamState } from '../state/streamState.js';
 import { mapConcurrent } from '../util/concurrency.js';
-import { changeRows } from './changeRecord.js';
+import { changeRowFraming } from './changeRecord.js';
 import { reconcileShards, readyShards } from './shardTree.js';
 import { listShards, shardIterator, type StreamsContext } from './streamApi.js';
 import { recordsBeforeBoundary, START_MARGIN_MS } from './syncBoundary.js';
@@ -120,6 +120,7 @@ async function readChangesWith(ctx: SourceContext, streams: DynamoDBStreamsClien
     const boundary = { cutoffMs: startedAt + START_MARGIN_MS, firstSequenceAfterStart: () => probe?.firstSequenceAfterStart() };
     const count = { rows: 0, bytes: 0 };
     seen.set(shardId, count);
+    const rows = changeRowFraming(cdc.generation, plan.columns, plan.omit);
     let iterator = await iteratorFor(shardId, shard.last_sequence);
     // Empty pages past last_sequence: those a previous sync already read, and those read since (replays included).
     let knownEmpty = shard.empty_pages ?? 0;
@@ -130,7 +131,7 @@ async function readChangesWith(ctx: SourceContext, streams: DynamoDBStreamsClien
       try {
         const current = iterator;
         page = await ctx.permits.use(() =>
-          withRetry(() => reader.getRecords(current, GET_RECORDS_LIMIT), {
+          withRetry(() => reader.getRecords(current, GET_RECORDS_LIMIT, rows), {
             what: `GetRecords of ${shardId}`,
             log: ctx.log,
             maxRetries: ctx.maxRetries,
@@ -151,7 +152,7 @@ async function readChangesWith(ctx: SourceContext, streams: DynamoDBStreamsClien
       const changes = page.changes;
       // Records of an open shard made after the sync began are left, with the position before them, for the next sync.
       const kept = open ? recordsBeforeBoundary(changes, boundary) : changes.length;
-      const records = changeRows(page, kept, cdc.generation, plan.columns, plan.omit);
+      const records = page.records(kept);
       for (const change of changes.slice(0, kept)) shard.last_sequence = change.sequenceNumber ?? shard.last_sequence;
       if (kept > 0) {
         knownEmpty = 0;

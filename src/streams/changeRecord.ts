@@ -4,7 +4,7 @@
 // change of an item in the order DynamoDB applied it: snapshot generation, then phase (snapshot rows before stream
 // changes), then the sequence number. ApproximateCreationDateTime is not used for ordering: it is approximate
 // (DynamoDB Local rounds it to the minute).
-import { MissingImageError, type ChangeMeta, type GetRecordsPage } from '../convert/streamRecordsPage.js';
+import { MissingImageError, type ChangeMeta, type ChangeRowFraming } from '../convert/streamRecordsPage.js';
 import { cdcMembersJson, type CdcColumns } from '../pipeline/cdcColumns.js';
 
 export { MissingImageError };
@@ -41,7 +41,7 @@ function isoOf(ms: number): string {
   return lastIso.iso;
 }
 
-/** The rows of a page's first `count` changes. */
-export function changeRows(page: GetRecordsPage, count: number, generation: number, columns: CdcColumns, omit?: ReadonlySet<string>): string[] {
-  return page.records(count, (change) => changeColumnsJson(change, generation, columns), omit);
+/** How the changes of a generation become rows. */
+export function changeRowFraming(generation: number, columns: CdcColumns, omit?: ReadonlySet<string>): ChangeRowFraming {
+  return { suffixOf: (change) => changeColumnsJson(change, generation, columns), omit };
 }

@@ -10,6 +10,9 @@ import type { StreamRecordsReader } from './wireGetRecords.js';
 
 type ProbeContext = StreamsContext & { permits: Semaphore; reader: StreamRecordsReader };
 
+/** The probe only wants sequence numbers. */
+const NO_ROWS = { suffixOf: () => '' };
+
 /** At most one probe read per shard this often. */
 const PROBE_INTERVAL_MS = 1_000;
 
@@ -48,7 +51,7 @@ export class TipProbe {
     this.nextPollAt = Date.now() + PROBE_INTERVAL_MS;
     try {
       const page = await this.ctx.permits.use(() =>
-        withRetry(() => this.ctx.reader.getRecords(iterator, 1), {
+        withRetry(() => this.ctx.reader.getRecords(iterator, 1, NO_ROWS), {
           what: `GetRecords (LATEST) of ${this.shardId}`,
           log: this.ctx.log,
           maxRetries: this.ctx.maxRetries,

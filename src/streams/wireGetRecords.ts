@@ -4,12 +4,13 @@
 // (ExpiredIteratorException, TrimmedDataAccessException, LimitExceededException, ResourceNotFoundException by name).
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createSignedJsonRpc, type SdkClientLike } from '../aws/signedJsonRpc.js';
-import { getRecordsResponse, type GetRecordsPage } from '../convert/streamRecordsPage.js';
+import { getRecordsResponse, type ChangeRowFraming, type GetRecordsPage } from '../convert/streamRecordsPage.js';
 
 const TARGET = 'DynamoDBStreams_20120810.GetRecords';
 
 export interface StreamRecordsReader {
-  getRecords(shardIterator: string, limit: number): Promise<GetRecordsPage>;
+  /** One page; its rows are framed by `rows` (none wanted: a framing whose suffix is ""). */
+  getRecords(shardIterator: string, limit: number, rows: ChangeRowFraming): Promise<GetRecordsPage>;
   /** Closes the kept-alive sockets. */
   destroy(): void;
 }
@@ -18,8 +19,8 @@ export interface StreamRecordsReader {
 export function createStreamRecordsReader(streams: DynamoDBStreamsClient): StreamRecordsReader {
   const rpc = createSignedJsonRpc(streams as unknown as SdkClientLike);
   return {
-    async getRecords(shardIterator, limit) {
-      return getRecordsResponse(await rpc.call(TARGET, JSON.stringify({ ShardIterator: shardIterator, Limit: limit })));
+    async getRecords(shardIterator, limit, rows) {
+      return getRecordsResponse(await rpc.call(TARGET, JSON.stringify({ ShardIterator: shardIterator, Limit: limit })), rows);
     },
     destroy: () => rpc.destroy(),
   };

@@ -5,15 +5,15 @@ import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
 import { getRecordsResponse, type ChangeMeta } from '../../src/convert/streamRecordsPage.js';
 import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../../src/pipeline/cdcColumns.js';
-import { cdcCursor, changeRows, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
+import { cdcCursor, changeRowFraming, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
 import { itemToJson } from '../support/sdkItemToJson.js';
 
 /** One record in a GetRecords response of its own → its row. */
 function changeToJson(record: _Record, generation: number, columns: CdcColumns, omit?: ReadonlySet<string>): string {
   const at = record.dynamodb?.ApproximateCreationDateTime;
   const wire = { ...record, dynamodb: { ...record.dynamodb, ...(at !== undefined ? { ApproximateCreationDateTime: at.getTime() / 1000 } : {}) } };
-  const page = getRecordsResponse(JSON.stringify({ Records: [wire], NextShardIterator: 'next' }));
-  return changeRows(page, 1, generation, columns, omit)[0]!;
+  const page = getRecordsResponse(JSON.stringify({ Records: [wire], NextShardIterator: 'next' }), changeRowFraming(generation, columns, omit));
+  return page.records(1)[0]!;
 }
 import { recordsBeforeBoundary, START_MARGIN_MS } from '../../src/streams/syncBoundary.js';
 
