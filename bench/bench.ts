@@ -1,8 +1,11 @@
 // `npm run bench`: how fast and how lean the connector's full-refresh read is, next to what else reads the same table
 // in the same run: a plain SDK scan loop doing the same work at the same segments (bench/plainScan.ts; the baseline
 // of every ratio), the same loop sending the connector's Scan Limit (how much of the gap that alone closes), the fast
-// decode path alone (bench/fastScan.ts), the connector with a single segment, and singer-io tap-dynamodb (the peer a
-// Meltano user would pick today) when Python is present. Starts DynamoDB Local, loads a table, checks the connector
+// decode path alone (bench/fastScan.ts), the connector with a single segment, singer-io tap-dynamodb (the peer a
+// Meltano user would pick today) when Python is present, and the connector's other two routes to the same items: a
+// read of a finished export of the table (gzip data files on a local S3 server, behind the export emulator the tests
+// use; each run resumes the same export, so only the read is timed) and a Streams-mode sync that reads the table's
+// stream, where every loaded item is an INSERT (each run starts from the stream's first record). Starts DynamoDB Local, loads a table, checks the connector
 // emits every item, then times every variant as a child process, interleaved, and reports medians: the machine is
 // shared and noisy, so only ratios of figures taken in the same run mean anything. Exits non-zero only when
 // something broke.
@@ -24,6 +27,8 @@ import { startDynamoDBLocal, type RunningDynamoDBLocal } from '../src/local/dyna
 import { averageItemBytes, createBenchTable, loadItems } from './dataset.js';
 import type { Usage } from './measure.js';
 import { prepareTapDynamodb, tapEnv, tapRowCount } from './tapDynamodb.js';
+import { startExportEmulator, type ExportEmulator } from '../test/support/exportEmulator.js';
+import { startS3Server, type RunningS3Server } from '../test/support/s3Server.js';
 
 // The SDK's "Node 22 will be required" notice is noise in a report (the CLI turns it off the same way); the
 // children inherit this too.
@@ -43,6 +48,9 @@ const TARGET_CPU_RATIO = 1 / 3;
 const TARGET_THROUGHPUT_RATIO = 1.5;
 const TARGET_PEAK_RSS_MB = 300;
 const TARGET_RSS_GROWTH = 1.2;
+/** The export and Streams routes may cost at most this much CPU per item next to the connector's Scan read. */
+const TARGET_ROUTE_CPU_RATIO = 1.3;
+const TARGET_EXPORT_ITEMS_PER_S = 100_000;
 
 const benchDir = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const CLI = resolve(benchDir, '..', 'src', 'cli.js');
@@ -56,7 +64,7 @@ interface RunResult {
   peakRssMb: number;
 }
 
-type VariantName = 'connector' | 'sdk loop' | 'sdk loop, Limit' | 'fast loop' | 'connector 1 seg' | 'tap-dynamodb';
+type VariantName = 'connector' | 'sdk loop' | 'sdk loop, Limit' | 'fast loop' | 'connector 1 seg' | 'tap-dynamodb' | 'export read' | 'streams sync';
 
 interface Variant {
   name: VariantName;
@@ -130,6 +138,18 @@ async function benchAgainst(endpoint: string, tapUnavailable: string | undefined
       loop('fast loop', FAST_SCAN),
       { name: 'connector 1 seg', command: [process.execPath, '--import', MEASURE_URL, CLI, ...singleSegmentArgs], stdout: 'devnull', rounds: 1, check: () => undefined },
     ];
+    const routes = await startRoutes(endpoint);
+    try {
+      const exportArgs = await prepareExportRead(work, routes, connectorArgs);
+      const streamsArgs = await prepareStreamsSync(work, endpoint);
+      variants.push(
+        { name: 'export read', command: [process.execPath, '--import', MEASURE_URL, CLI, ...exportArgs], stdout: 'devnull', rounds: ROUNDS, check: () => undefined },
+        { name: 'streams sync', command: [process.execPath, '--import', MEASURE_URL, CLI, ...streamsArgs], stdout: 'devnull', rounds: ROUNDS, check: () => undefined },
+      );
+    } catch (err) {
+      await routes.close();
+      throw err;
+    }
     const tap = tapUnavailable ?? (await prepareTapDynamodb(work, TABLE));
     if (typeof tap === 'string') console.log(`skipping tap-dynamodb: ${tap}`);
     else {
@@ -145,8 +165,13 @@ async function benchAgainst(endpoint: string, tapUnavailable: string | undefined
         },
       });
     }
-    const runs = await timedRuns(variants, work, devNull.fd, ITEMS);
-    const medians = new Map([...runs].map(([name, results]) => [name, medianOf(results)]));
+    let medians: Map<VariantName, RunResult>;
+    try {
+      const runs = await timedRuns(variants, work, devNull.fd, ITEMS);
+      medians = new Map([...runs].map(([name, results]) => [name, medianOf(results)]));
+    } finally {
+      await routes.close();
+    }
     printReport(medians);
     if (MILLION) await millionRun(endpoint, connectorArgs, work, devNull.fd, medians.get('connector'));
   } finally {
@@ -165,6 +190,123 @@ async function load(client: DynamoDBClient, from: number, to: number): Promise<v
   const itemBytes = await averageItemBytes(client, TABLE);
   const size = itemBytes === undefined ? '' : `, ~${Math.round(itemBytes)} bytes/item`;
   console.log(`loaded items ${from}..${to - 1} in ${seconds.toFixed(1)} s (${Math.round((to - from) / seconds)} items/s, ${LOAD_WRITERS} writers${size})`);
+}
+
+interface Routes {
+  s3: RunningS3Server;
+  emulator: ExportEmulator;
+  close(): Promise<void>;
+}
+
+/** The local S3 server and the export emulator in front of DynamoDB Local, for the export variant. */
+async function startRoutes(endpoint: string): Promise<Routes> {
+  const s3 = await startS3Server('bench-exports');
+  const emulator = await startExportEmulator({ ddbEndpoint: endpoint, s3Endpoint: s3.endpoint }).catch(async (err: unknown) => {
+    await s3.close();
+    throw err;
+  });
+  return {
+    s3,
+    emulator,
+    async close() {
+      await emulator.close();
+      await s3.close();
+    },
+  };
+}
+
+/**
+ * Exports the table once (the connector's own full refresh with initial_load export, untimed, its records counted)
+ * and returns the CLI arguments of a run that resumes that finished export from its first file: what each timed
+ * run does is DescribeExport, the manifests, and the data files read.
+ */
+async function prepareExportRead(work: string, routes: Routes, connectorArgs: string[]): Promise<string[]> {
+  routes.emulator.enablePitr(TABLE);
+  const config = {
+    ...(JSON.parse(await readFile(connectorArgs[2] as string, 'utf8')) as Record<string, unknown>),
+    endpoint: routes.emulator.endpoint,
+    initial_load: 'export',
+    export: { s3_bucket: routes.s3.bucket, s3_endpoint: routes.s3.endpoint },
+  };
+  const configPath = join(work, 'config-export.json');
+  await writeFile(configPath, JSON.stringify(config));
+  const first = await runToLines(['read', '--config', configPath, '--catalog', connectorArgs[4] as string]);
+  const records = first.filter((l) => l.startsWith('{"type":"RECORD"')).length;
+  if (records !== ITEMS) throw new Error(`the export read emitted ${records} records, expected ${ITEMS}`);
+  // The first checkpoint that names the export: from there a run reads every data file again.
+  const started = first
+    .filter((l) => l.startsWith('{"type":"STATE"'))
+    .map((l) => JSON.parse(l) as { state: { stream: { stream_state: { export?: { export_arn: string | null } } } } })
+    .find((m) => typeof m.state.stream.stream_state.export?.export_arn === 'string');
+  if (started === undefined) throw new Error('the export read checkpointed no export');
+  const statePath = join(work, 'state-export.json');
+  await writeFile(statePath, JSON.stringify([started]));
+  console.log(`exported the table (${routes.emulator.exports().length} export): each export run reads its ${ITEMS} items from gzip files`);
+  return ['read', '--config', configPath, '--catalog', connectorArgs[4] as string, '--state', statePath];
+}
+
+/**
+ * Runs one Streams-mode sync (untimed: a snapshot, then the stream) and returns the CLI arguments of a sync whose
+ * state says the snapshot is done and no shard has been read: each timed run reads the whole stream, one INSERT per
+ * loaded item, and nothing else.
+ */
+async function prepareStreamsSync(work: string, endpoint: string): Promise<string[]> {
+  const config = {
+    region: 'us-east-1',
+    endpoint,
+    credentials: { auth_type: 'access_keys', access_key_id: 'test', secret_access_key: 'test' },
+    scan_segments: SEGMENTS,
+    replication: { mode: 'dynamodb_streams', max_stream_read_seconds: 600 },
+  };
+  const catalog = {
+    streams: [
+      {
+        stream: { name: TABLE, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'], source_defined_cursor: true, default_cursor_field: ['_ab_cdc_cursor'], source_defined_primary_key: [['pk'], ['sk']] },
+        sync_mode: 'incremental',
+        destination_sync_mode: 'append_dedup',
+        primary_key: [['pk'], ['sk']],
+      },
+    ],
+  };
+  const configPath = join(work, 'config-streams.json');
+  const catalogPath = join(work, 'catalog-streams.json');
+  await writeFile(configPath, JSON.stringify(config));
+  await writeFile(catalogPath, JSON.stringify(catalog));
+  const first = await runToLines(['read', '--config', configPath, '--catalog', catalogPath]);
+  const last = first.filter((l) => l.startsWith('{"type":"STATE"')).at(-1);
+  if (last === undefined) throw new Error('the Streams-mode sync checkpointed nothing');
+  const message = JSON.parse(last) as { state: { stream: { stream_state: { cdc: { snapshot_done: boolean; read_until?: string; shards: Record<string, { last_sequence: string | null; finished: boolean; empty_pages?: number }> } } } } };
+  const cdc = message.state.stream.stream_state.cdc;
+  if (!cdc.snapshot_done) throw new Error('the Streams-mode sync did not finish its snapshot');
+  delete cdc.read_until;
+  for (const shard of Object.values(cdc.shards)) {
+    shard.last_sequence = null;
+    shard.finished = false;
+    delete shard.empty_pages;
+  }
+  const statePath = join(work, 'state-streams.json');
+  await writeFile(statePath, JSON.stringify([message]));
+  // A check run outside the timed ones: exactly one row per item comes out of the stream.
+  const check = await runToLines(['read', '--config', configPath, '--catalog', catalogPath, '--state', statePath]);
+  const rows = check.filter((l) => l.startsWith('{"type":"RECORD"')).length;
+  if (rows !== ITEMS) throw new Error(`the Streams-mode sync read ${rows} stream records, expected ${ITEMS}`);
+  console.log(`verified: a Streams-mode sync from the stream's start emits all ${rows} changes`);
+  return ['read', '--config', configPath, '--catalog', catalogPath, '--state', statePath];
+}
+
+/** Runs the CLI once, untimed, and returns its stdout lines (it must succeed). */
+async function runToLines(args: string[]): Promise<string[]> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: CHILD_TIMEOUT_MS });
+  const stderr = collect(child.stderr);
+  const lines: string[] = [];
+  const reading = (async () => {
+    for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) lines.push(line);
+  })();
+  await Promise.all([reading, exitOf(child)]).catch((err: Error) => {
+    const trace = lines.find((l) => l.includes('"type":"TRACE"') && l.includes('"type":"ERROR"'));
+    throw new Error(`connector run ${args.join(' ')}: ${err.message}\n${trace ?? stderr().slice(-4000)}`);
+  });
+  return lines;
 }
 
 /** Tops the table up to LARGE_ITEMS and runs the connector once: does its memory stay flat as the table grows? */
@@ -305,6 +447,18 @@ function printReport(medians: Map<VariantName, RunResult>): void {
   console.log(`${verdict(cpuRatio <= TARGET_CPU_RATIO)}  connector CPU per item <= 1/3 of the SDK loop's (${cpuRatio.toFixed(2)}x)`);
   console.log(`${verdict(throughputRatio >= TARGET_THROUGHPUT_RATIO)}  connector throughput >= ${TARGET_THROUGHPUT_RATIO}x the SDK loop at ${SEGMENTS} segments (${throughputRatio.toFixed(2)}x)`);
   console.log(`${verdict(connector.peakRssMb < TARGET_PEAK_RSS_MB)}  connector peak RSS < ${TARGET_PEAK_RSS_MB} MB (${connector.peakRssMb.toFixed(1)} MB)`);
+  // The other routes to the same items, against the connector's Scan read of this run.
+  for (const name of ['export read', 'streams sync'] as const) {
+    const route = medians.get(name);
+    if (!route) continue;
+    const ratio = route.cpuS / connector.cpuS;
+    console.log(`${verdict(ratio <= TARGET_ROUTE_CPU_RATIO)}  ${name} CPU per item <= ${TARGET_ROUTE_CPU_RATIO}x the connector's Scan read (${ratio.toFixed(2)}x)`);
+  }
+  const exportRead = medians.get('export read');
+  if (exportRead) {
+    const rate = ITEMS / exportRead.wallS;
+    console.log(`${verdict(rate >= TARGET_EXPORT_ITEMS_PER_S)}  export read >= ${TARGET_EXPORT_ITEMS_PER_S} items/s, whole run (${Math.round(rate)} items/s)`);
+  }
 }
 
 /** Median of each measure taken separately. */

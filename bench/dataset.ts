@@ -30,6 +30,8 @@ export async function createBenchTable(client: DynamoDBClient, table: string): P
         { AttributeName: 'sk', AttributeType: 'N' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
+      // Every write is also a stream record: the Streams-mode variant reads the same items as changes.
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: table });

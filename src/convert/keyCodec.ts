@@ -1,7 +1,6 @@
 // Keys kept in state (ExclusiveStartKey, LastEvaluatedKey) must round-trip exactly through JSON: N stays a
 // string and B becomes base64, i.e. DynamoDB's own wire form.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { toBase64 } from './attributeValue.js';
 
 export type WireKeyValue = { S: string } | { N: string } | { B: string };
 export type WireKey = Record<string, WireKeyValue>;
@@ -35,4 +34,8 @@ export function isWireKey(value: unknown): value is WireKey {
     const keys = Object.keys(v);
     return keys.length === 1 && ['S', 'N', 'B'].includes(keys[0] as string) && typeof (v as Record<string, unknown>)[keys[0] as string] === 'string';
   });
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }

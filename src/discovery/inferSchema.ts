@@ -1,7 +1,9 @@
 // Infers a JSON schema (draft-07) from sampled items. Each attribute accumulates a Shape — the set of DynamoDB
 // types it was seen with — and shapes merge by union, so an attribute seen as S in one item and N in another
-// becomes ["string","number"]. Pure logic, unit-tested.
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+// becomes ["string","number"]. Items come as lists of [name, value] (convert/wireTree.ts) and shapes are Maps, so
+// any attribute name is typed; the schema's `properties` objects are made without a prototype, so a name such as
+// `__proto__` is a member like any other. Pure logic, unit-tested.
+import type { WireEntries, WireNode } from '../convert/wireTree.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 import { compareNumbers, isIntegral } from '../convert/number.js';
 import type { TableKeys } from './tables.js';
@@ -19,25 +21,26 @@ export interface Shape {
   array?: Shape;
 }
 
-export function shapeOfValue(value: AttributeValue, into: Shape = {}): Shape {
-  if (value.S !== undefined) into.text = true;
-  else if (value.N !== undefined) addNumber(into, value.N);
-  else if (value.BOOL !== undefined) into.boolean = true;
-  else if (value.NULL !== undefined) into.null = true;
-  else if (value.B !== undefined) into.binary = true;
-  else if (value.M !== undefined) addAttributes((into.object ??= new Map()), value.M);
-  else if (value.L !== undefined) {
+export function shapeOfValue(value: WireNode, into: Shape = {}): Shape {
+  const v = value as Partial<Record<'S' | 'N' | 'B' | 'BOOL' | 'NULL', unknown>> & { M?: WireEntries; L?: WireNode[]; SS?: string[]; NS?: string[]; BS?: string[] };
+  if (v.S !== undefined) into.text = true;
+  else if (v.N !== undefined) addNumber(into, v.N as string);
+  else if (v.BOOL !== undefined) into.boolean = true;
+  else if (v.NULL !== undefined) into.null = true;
+  else if (v.B !== undefined) into.binary = true;
+  else if (v.M !== undefined) addAttributes((into.object ??= new Map()), v.M);
+  else if (v.L !== undefined) {
     const element = (into.array ??= {});
-    for (const v of value.L) shapeOfValue(v, element);
-  } else if (value.SS !== undefined) {
+    for (const item of v.L) shapeOfValue(item, element);
+  } else if (v.SS !== undefined) {
     const element = (into.array ??= {});
-    if (value.SS.length > 0) element.text = true;
-  } else if (value.NS !== undefined) {
+    if (v.SS.length > 0) element.text = true;
+  } else if (v.NS !== undefined) {
     const element = (into.array ??= {});
-    for (const n of value.NS) addNumber(element, n);
-  } else if (value.BS !== undefined) {
+    for (const n of v.NS) addNumber(element, n);
+  } else if (v.BS !== undefined) {
     const element = (into.array ??= {});
-    if (value.BS.length > 0) element.binary = true;
+    if (v.BS.length > 0) element.binary = true;
   }
   return into;
 }
@@ -53,10 +56,8 @@ function addNumber(shape: Shape, text: string): void {
 }
 
 /** Adds every attribute of an item (or map) to the per-attribute shapes. */
-export function addAttributes(shapes: Map<string, Shape>, item: Record<string, AttributeValue>): void {
-  for (const name in item) {
-    const value = item[name];
-    if (value === undefined) continue;
+export function addAttributes(shapes: Map<string, Shape>, item: WireEntries): void {
+  for (const [name, value] of item) {
     let shape = shapes.get(name);
     if (!shape) shapes.set(name, (shape = {}));
     shapeOfValue(value, shape);
@@ -71,7 +72,7 @@ const KEY_TYPES: Record<'S' | 'N' | 'B', JsonObject> = {
 
 /** The stream schema: key attributes from the table definition (required), sampled attributes nullable. */
 export function streamSchema(keys: TableKeys, sampled: Map<string, Shape>): JsonObject {
-  const properties: JsonObject = {};
+  const properties = members();
   const keyNames = [keys.hashKey, ...(keys.rangeKey === undefined ? [] : [keys.rangeKey])];
   for (const [name, shape] of sampled) {
     if (!keyNames.includes(name)) properties[name] = shapeToSchema(shape, true);
@@ -93,7 +94,7 @@ export function streamSchema(keys: TableKeys, sampled: Map<string, Shape>): Json
 /** Keys first, then the other attributes alphabetically, so the schema is stable across samples. */
 function sortKeysFirst(properties: JsonObject, keyNames: string[]): JsonObject {
   const names = Object.keys(properties).filter((n) => !keyNames.includes(n)).sort();
-  const out: JsonObject = {};
+  const out = members();
   for (const name of [...keyNames, ...names]) out[name] = properties[name] as JsonValue;
   return out;
 }
@@ -110,7 +111,7 @@ export function shapeToSchema(shape: Shape, nullable: boolean): JsonObject {
   if (shape.boolean) types.push('boolean');
   if (shape.object) {
     types.push('object');
-    const props: JsonObject = {};
+    const props = members();
     for (const name of [...shape.object.keys()].sort()) props[name] = shapeToSchema(shape.object.get(name) as Shape, true);
     schema.properties = props;
     schema.additionalProperties = true;
@@ -128,3 +129,8 @@ export function shapeToSchema(shape: Shape, nullable: boolean): JsonObject {
 
 const isEmptyShape = (s: Shape) =>
   !s.text && !s.binary && !s.number && !s.boolean && !s.null && !s.object && !s.array;
+
+/** An object for members named by attribute names: no prototype, so `__proto__` is a plain member when assigned. */
+function members(): JsonObject {
+  return Object.create(null) as JsonObject;
+}

@@ -1,10 +1,8 @@
-// Reads an export's data files: a few at a time, each streamed from S3 through gunzip and split into lines, never
-// a whole file in memory. Lines become records in pages handed to the orchestrator with the position after them;
-// a resumed read skips finished files and the lines of started files that were already emitted. Each file's
-// line count must match its manifest entry.
-import { once } from 'node:events';
+// Reads an export's data files: a few at a time, each streamed from S3 through gunzip into its format's reader
+// (dataFileFormat.ts), never a whole file in memory. Items become records in pages handed to the orchestrator with
+// the position after them; a resumed read skips finished files and the items of started files that were already
+// emitted. Each file's item count must match its manifest entry.
 import type { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { isRetryable, backoffDelay, firstLine } from '../aws/retry.js';
 import { ConnectorError } from '../errors/ConnectorError.js';
@@ -12,12 +10,13 @@ import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { ExportState, StreamState } from '../state/streamState.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { abortableSleep } from './abortableSleep.js';
-import { ExportLineError } from './exportLine.js';
+import { DataItemError, type DataFileFormat, type DataFilePage } from './dataFileFormat.js';
+import { DataFileThreads } from './dataFileThreads.js';
 import type { ExportProgress } from './exportProgress.js';
 import type { DataFile } from './manifest.js';
 
-/** Lines per page handed to the orchestrator: large enough to amortise a page, small enough to resume close by. */
-const PAGE_LINES = 1000;
+/** Decompressed bytes per chunk: each is split into lines and transcoded in one go. */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
 /** Data files read at once at most (each is one S3 download and one gunzip). */
 const MAX_PARALLEL_FILES = 8;
 
@@ -28,7 +27,10 @@ export interface DataFilesPlan {
   progress: ExportProgress;
   /** Opens a data file (still gzip-compressed). */
   open(file: DataFile): Promise<Readable>;
-  toRecord(line: string): string;
+  /** The data files' format: decompressed bytes → pages of records. */
+  format: DataFileFormat;
+  /** Worker threads for large files (default: one per core but one; 0: none). */
+  threads?: number;
   stateWith(part: ExportState): StreamState;
 }
 
@@ -36,15 +38,22 @@ export interface DataFilesPlan {
 export async function readDataFiles(ctx: SourceContext, plan: DataFilesPlan): Promise<'complete' | 'interrupted'> {
   const pending = plan.files.filter((f) => !plan.progress.isDone(f.index));
   const parallel = Math.max(1, Math.min(MAX_PARALLEL_FILES, ctx.readConcurrency));
-  const outcomes = await mapConcurrent(pending, parallel, (file) => (ctx.interrupt.aborted ? Promise.resolve('interrupted' as const) : ctx.permits.use(() => readFileWithRetries(ctx, plan, file))));
-  return outcomes.every((o) => o === 'complete') ? 'complete' : 'interrupted';
+  const threads = new DataFileThreads(plan.threads);
+  try {
+    const outcomes = await mapConcurrent(pending, parallel, (file) =>
+      ctx.interrupt.aborted ? Promise.resolve('interrupted' as const) : ctx.permits.use(() => readFileWithRetries(ctx, plan, threads, file)),
+    );
+    return outcomes.every((o) => o === 'complete') ? 'complete' : 'interrupted';
+  } finally {
+    await threads.close();
+  }
 }
 
 /** A download cut in the middle is opened again and read on from the first line not yet emitted. */
-async function readFileWithRetries(ctx: SourceContext, plan: DataFilesPlan, file: DataFile): Promise<'complete' | 'interrupted'> {
+async function readFileWithRetries(ctx: SourceContext, plan: DataFilesPlan, threads: DataFileThreads, file: DataFile): Promise<'complete' | 'interrupted'> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await readFile(ctx, plan, file);
+      return await readFile(ctx, plan, threads, file);
     } catch (err) {
       if (err instanceof ConnectorError || !isRetryable(err) || attempt >= ctx.maxRetries) throw toReadError(err, plan, file);
       const delay = backoffDelay(attempt);
@@ -54,63 +63,52 @@ async function readFileWithRetries(ctx: SourceContext, plan: DataFilesPlan, file
   }
 }
 
-async function readFile(ctx: SourceContext, plan: DataFilesPlan, file: DataFile): Promise<'complete' | 'interrupted'> {
-  const { progress } = plan;
+async function readFile(ctx: SourceContext, plan: DataFilesPlan, threads: DataFileThreads, file: DataFile): Promise<'complete' | 'interrupted'> {
+  const { progress, format } = plan;
   const skip = progress.linesEmitted(file.index);
   const body = await plan.open(file);
-  const gunzip = createGunzip();
-  // Errors of either stream end the line loop below with that error.
-  body.on('error', (err) => gunzip.destroy(err));
-  body.pipe(gunzip);
-  const lines = createInterface({ input: gunzip, crlfDelay: Infinity });
-  const failed = once(gunzip, 'error').then(([err]) => Promise.reject(err as Error));
-  failed.catch(() => undefined);
-  let lineNumber = 0;
-  let page: string[] = [];
-  const handOver = async (finished: boolean) => {
-    const count = page.length;
-    const records = page;
-    page = [];
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  // A large file is gunzipped and converted in a worker thread; otherwise here. Errors of either stream end the page
+  // loop below with that error.
+  const threaded = threads.wants(format, file.itemCount);
+  const pages = threaded ? threads.pages(body, format, skip) : format.pages(gunzip, skip);
+  if (!threaded) {
+    body.on('error', (err) => gunzip.destroy(err));
+    body.pipe(gunzip);
+  }
+  const handOver = async (records: string[], finished: boolean) => {
     // The progress moves and the position is taken at the moment the page is handed over (see exportProgress.ts).
-    progress.advance(file.index, count);
+    progress.advance(file.index, records.length);
     if (finished) progress.finish(file.index);
     const position = plan.stateWith(progress.snapshot());
     await ctx.emit(records, () => position);
   };
   try {
-    const iterate = (async () => {
-      for await (const line of lines) {
-        if (line === '') continue;
-        lineNumber++;
-        if (lineNumber <= skip) continue;
-        try {
-          page.push(plan.toRecord(line));
-        } catch (err) {
-          if (err instanceof ExportLineError) throw lineError(plan, file, lineNumber, err.message);
-          throw err;
+    // Each page is handed over once the next is there, so that the last one goes with the file's end.
+    let held: DataFilePage | undefined;
+    try {
+      for await (const page of pages) {
+        if (held !== undefined && held.records.length > 0) {
+          await handOver(held.records, false);
+          if (ctx.interrupt.aborted) return 'interrupted';
         }
-        if (page.length >= PAGE_LINES) {
-          await handOver(false);
-          if (ctx.interrupt.aborted) return 'interrupted' as const;
-        }
+        held = page;
       }
-      return 'complete' as const;
-    })();
-    // When a stream error wins the race, the loop ends on its own once the streams are destroyed below.
-    iterate.catch(() => undefined);
-    const outcome = await Promise.race([iterate, failed]);
-    if (outcome === 'interrupted') return outcome;
-    if (lineNumber !== file.itemCount) {
+    } catch (err) {
+      if (err instanceof DataItemError) throw lineError(plan, file, err.number, err.what);
+      throw err;
+    }
+    const items = held?.itemsSeen ?? 0;
+    if (items !== file.itemCount) {
       throw new ConnectorError(
         'system_error',
-        `The export data file s3://${plan.bucket}/${file.key} holds ${lineNumber} lines but its manifest entry says ${file.itemCount} items: the export is incomplete or damaged. Reset the stream to export again.`,
+        `The export data file s3://${plan.bucket}/${file.key} holds ${items} lines but its manifest entry says ${file.itemCount} items: the export is incomplete or damaged. Reset the stream to export again.`,
         { stream: plan.stream },
       );
     }
-    await handOver(true);
+    await handOver(held?.records ?? [], true);
     return 'complete';
   } finally {
-    lines.close();
     body.destroy();
     gunzip.destroy();
   }

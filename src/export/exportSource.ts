@@ -18,9 +18,10 @@ import {
   type ExportTarget,
   type PollPolicy,
 } from './exportApi.js';
-import { fullExportLineConverter, incrementalLineConverter, type RecordSuffix } from './exportLine.js';
+import type { RecordSuffix } from '../convert/exportLines.js';
 import { ExportProgress } from './exportProgress.js';
 import { readDataFiles } from './exportReader.js';
+import { jsonDataFileFormat } from './jsonDataFile.js';
 import { manifestSummaryKey, readManifestFiles, readManifestSummary } from './manifest.js';
 import { openObject, type S3ReadContext } from './s3Objects.js';
 
@@ -34,7 +35,7 @@ export interface ExportPlan {
   export: ExportState;
   /** The whole stream state with this export part (null: no export in progress, after a FAILED one). */
   stateWith(part: ExportState | null): StreamState;
-  /** Metadata members appended to each record (see exportLine.ts). */
+  /** Metadata members appended to each record (see convert/exportLines.ts). */
   recordSuffix?: RecordSuffix;
   /** Top-level attributes left out of the records. */
   omit?: ReadonlySet<string>;
@@ -127,15 +128,14 @@ export async function readExport(ctx: SourceContext, plan: ExportPlan): Promise<
   const left = files.filter((f) => !progress.isDone(f.index));
   ctx.log('INFO', `Export ${exportIdOf(exportArn)} of table ${table.name} is ready: ${summary.itemCount} items in ${files.length} files; ${left.length} files to read.`);
 
-  const conversion = { recordSuffix: plan.recordSuffix, omit: plan.omit };
-  const toRecord = part.kind === 'full' ? fullExportLineConverter(conversion) : incrementalLineConverter(conversion);
+  const format = jsonDataFileFormat({ kind: part.kind, recordSuffix: plan.recordSuffix, omit: plan.omit });
   const outcome = await readDataFiles(ctx, {
     stream,
     bucket,
     files,
     progress,
     open: (file) => openObject(s3, bucket, file.key, stream),
-    toRecord,
+    format,
     stateWith: (p) => plan.stateWith(p),
   });
   if (outcome === 'interrupted') return { status: 'interrupted' };

@@ -11,5 +11,5 @@ export {
   type PointInTimeRecovery,
   type PollPolicy,
 } from './exportApi.js';
-export { writeTimeIso, type ChangeKind, type ExportRecordMeta, type RecordSuffix } from './exportLine.js';
+export { writeTimeIso, type ChangeKind, type ExportRecordMeta, type RecordSuffix } from '../convert/exportLines.js';
 export { newFullExport, newIncrementalExport, readExport, readFullExport, readIncrementalExport, type ExportOutcome, type ExportPlan } from './exportSource.js';

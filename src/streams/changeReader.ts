@@ -12,7 +12,7 @@
 // and without counting them, then allows EMPTY_PAGES_WHEN_CAUGHT_UP fresh ones. Every sync that stops on empty
 // pages thus reads further than the one before, and the count is dropped as soon as a record is emitted.
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
-import { GetRecordsCommand, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { awsErrorName } from '../aws/errors.js';
 import { withRetry, sleep } from '../aws/retry.js';
 import { configError } from '../errors/ConnectorError.js';
@@ -20,11 +20,12 @@ import type { CdcColumns } from '../pipeline/cdcColumns.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { CdcState, StreamState } from '../state/streamState.js';
 import { mapConcurrent } from '../util/concurrency.js';
-import { changeToJson } from './changeRecord.js';
+import { changeRowFraming } from './changeRecord.js';
 import { reconcileShards, readyShards } from './shardTree.js';
 import { listShards, shardIterator, type StreamsContext } from './streamApi.js';
 import { recordsBeforeBoundary, START_MARGIN_MS } from './syncBoundary.js';
 import { TipProbe } from './tipProbe.js';
+import { createStreamRecordsReader, type StreamRecordsReader } from './wireGetRecords.js';
 
 /** Fresh consecutive empty GetRecords pages (beyond those a previous sync read) after which an open shard with no
  *  known change ahead counts as caught up. */
@@ -64,6 +65,15 @@ export type ChangeOutcome = 'complete' | 'interrupted';
 
 /** Throws DataLossError when the stream lost changes the state had not read yet. */
 export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsClient, plan: ChangePlan): Promise<ChangeOutcome> {
+  const reader = createStreamRecordsReader(streams);
+  try {
+    return await readChangesWith(ctx, streams, reader, plan);
+  } finally {
+    reader.destroy();
+  }
+}
+
+async function readChangesWith(ctx: SourceContext, streams: DynamoDBStreamsClient, reader: StreamRecordsReader, plan: ChangePlan): Promise<ChangeOutcome> {
   const { stream, tableName, streamArn } = plan;
   const sctx: StreamsContext = { streams, log: ctx.log, maxRetries: ctx.maxRetries };
   const startedAt = Date.now();
@@ -106,10 +116,11 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
   const readShard = async (shardId: string) => {
     const shard = shards[shardId]!;
     const open = !closedShards.has(shardId);
-    const probe = open ? await TipProbe.start({ ...sctx, permits: ctx.permits }, streamArn, shardId) : undefined;
+    const probe = open ? await TipProbe.start({ ...sctx, permits: ctx.permits, reader }, streamArn, shardId) : undefined;
     const boundary = { cutoffMs: startedAt + START_MARGIN_MS, firstSequenceAfterStart: () => probe?.firstSequenceAfterStart() };
     const count = { rows: 0, bytes: 0 };
     seen.set(shardId, count);
+    const rows = changeRowFraming(cdc.generation, plan.columns, plan.omit);
     let iterator = await iteratorFor(shardId, shard.last_sequence);
     // Empty pages past last_sequence: those a previous sync already read, and those read since (replays included).
     let knownEmpty = shard.empty_pages ?? 0;
@@ -120,7 +131,7 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
       try {
         const current = iterator;
         page = await ctx.permits.use(() =>
-          withRetry(() => streams.send(new GetRecordsCommand({ ShardIterator: current, Limit: GET_RECORDS_LIMIT })), {
+          withRetry(() => reader.getRecords(current, GET_RECORDS_LIMIT, rows), {
             what: `GetRecords of ${shardId}`,
             log: ctx.log,
             maxRetries: ctx.maxRetries,
@@ -138,11 +149,11 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
         if (awsErrorName(err) === 'TrimmedDataAccessException') throw new DataLossError(`shard ${shardId} was trimmed past the last change read`);
         throw err;
       }
-      const changes = page.Records ?? [];
+      const changes = page.changes;
       // Records of an open shard made after the sync began are left, with the position before them, for the next sync.
       const kept = open ? recordsBeforeBoundary(changes, boundary) : changes.length;
-      const records = changes.slice(0, kept).map((record) => changeToJson(record, cdc.generation, plan.columns, plan.omit));
-      for (const record of changes.slice(0, kept)) shard.last_sequence = record.dynamodb?.SequenceNumber ?? shard.last_sequence;
+      const records = page.records(kept);
+      for (const change of changes.slice(0, kept)) shard.last_sequence = change.sequenceNumber ?? shard.last_sequence;
       if (kept > 0) {
         knownEmpty = 0;
         emptyRun = 0;
@@ -155,7 +166,7 @@ export async function readChanges(ctx: SourceContext, streams: DynamoDBStreamsCl
         if (records.length > 0) await ctx.emit(records, position, 'if-due');
         return;
       }
-      iterator = page.NextShardIterator;
+      iterator = page.nextShardIterator;
       if (iterator === undefined) {
         shard.finished = true; // a closed shard read to its end
         delete shard.empty_pages;

@@ -1,11 +1,13 @@
 // A stream record → the JSON text of a destination row: the item's new image (or, for a delete, its keys and old
-// image) plus the CDC metadata columns. The cursor column sorts every change of an item in the order DynamoDB
-// applied it: snapshot generation, then phase (snapshot rows before stream changes), then the sequence number.
-// ApproximateCreationDateTime is not used for ordering: it is approximate (DynamoDB Local rounds it to the minute).
-import type { _Record } from '@aws-sdk/client-dynamodb-streams';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { itemToJson } from '../convert/attributeValue.js';
+// image) plus the CDC metadata columns. The row itself is transcoded from the GetRecords response's bytes
+// (convert/streamRecordsPage.ts); this module says what the metadata columns hold. The cursor column sorts every
+// change of an item in the order DynamoDB applied it: snapshot generation, then phase (snapshot rows before stream
+// changes), then the sequence number. ApproximateCreationDateTime is not used for ordering: it is approximate
+// (DynamoDB Local rounds it to the minute).
+import { MissingImageError, type ChangeMeta, type ChangeRowFraming } from '../convert/streamRecordsPage.js';
 import { cdcMembersJson, type CdcColumns } from '../pipeline/cdcColumns.js';
+
+export { MissingImageError };
 
 const SEQUENCE_DIGITS = 40;
 
@@ -18,21 +20,28 @@ export function snapshotColumnsJson(columns: CdcColumns, generation: number, sna
   return cdcMembersJson(columns, cdcCursor(generation, 'snapshot'), snapshotStartedAt.toISOString(), null, null);
 }
 
-export class MissingImageError extends Error {}
-
-export function changeToJson(record: _Record, generation: number, columns: CdcColumns, omit?: ReadonlySet<string>): string {
-  const change = record.dynamodb;
-  const sequence = change?.SequenceNumber;
-  if (!change || !sequence) throw new Error('A stream record without dynamodb.SequenceNumber');
-  const at = (change.ApproximateCreationDateTime ?? new Date()).toISOString();
+/** The metadata members (starting with a comma) of one change's row. */
+export function changeColumnsJson(change: ChangeMeta, generation: number, columns: CdcColumns): string {
+  const sequence = change.sequenceNumber;
+  if (!sequence) throw new Error('A stream record without dynamodb.SequenceNumber');
+  const at = change.approximateCreationMs !== undefined ? isoOf(change.approximateCreationMs) : new Date().toISOString();
   const cursor = cdcCursor(generation, 'stream', sequence);
-  if (record.eventName === 'REMOVE') {
-    const image = { ...(change.OldImage ?? {}), ...(change.Keys ?? {}) } as Record<string, AttributeValue>;
-    const ttl = record.userIdentity?.Type === 'Service' && record.userIdentity.PrincipalId === 'dynamodb.amazonaws.com';
-    return itemToJson(image, cdcMembersJson(columns, cursor, at, at, ttl), omit);
+  if (change.eventName === 'REMOVE') {
+    const ttl = change.userIdentity?.Type === 'Service' && change.userIdentity.PrincipalId === 'dynamodb.amazonaws.com';
+    return cdcMembersJson(columns, cursor, at, at, ttl);
   }
-  if (!change.NewImage) {
-    throw new MissingImageError(`A ${record.eventName} stream record has no NewImage: the stream's view type must be NEW_IMAGE or NEW_AND_OLD_IMAGES`);
-  }
-  return itemToJson(change.NewImage as Record<string, AttributeValue>, cdcMembersJson(columns, cursor, at, null, null), omit);
+  return cdcMembersJson(columns, cursor, at, null, null);
+}
+
+/** The records of a page share a few creation times (rounded to the second or the minute): the last one is kept. */
+let lastIso: { ms: number; iso: string } | undefined;
+
+function isoOf(ms: number): string {
+  if (lastIso?.ms !== ms) lastIso = { ms, iso: new Date(ms).toISOString() };
+  return lastIso.iso;
+}
+
+/** How the changes of a generation become rows. */
+export function changeRowFraming(generation: number, columns: CdcColumns, omit?: ReadonlySet<string>): ChangeRowFraming {
+  return { suffixOf: (change) => changeColumnsJson(change, generation, columns), omit };
 }

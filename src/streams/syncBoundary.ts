@@ -9,7 +9,7 @@
 // - its sequence number is at or past the first change that a LATEST iterator taken at the start saw (see
 //   tipProbe.ts): LATEST points just after every change that existed then.
 // A record past the boundary is not emitted and the shard's position stays before it: the next sync reads it.
-import type { _Record } from '@aws-sdk/client-dynamodb-streams';
+import type { ChangeMeta } from '../convert/streamRecordsPage.js';
 
 /** Clock skew allowed between this host and DynamoDB when comparing ApproximateCreationDateTime with the start. */
 export const START_MARGIN_MS = 5_000;
@@ -21,16 +21,16 @@ export interface ShardBoundary {
   firstSequenceAfterStart(): bigint | undefined;
 }
 
-export function isAfterSyncStart(record: _Record, boundary: ShardBoundary): boolean {
-  const at = record.dynamodb?.ApproximateCreationDateTime;
-  if (at !== undefined && at.getTime() > boundary.cutoffMs) return true;
+export function isAfterSyncStart(change: ChangeMeta, boundary: ShardBoundary): boolean {
+  const at = change.approximateCreationMs;
+  if (at !== undefined && at > boundary.cutoffMs) return true;
   const first = boundary.firstSequenceAfterStart();
-  const sequence = record.dynamodb?.SequenceNumber;
+  const sequence = change.sequenceNumber;
   return first !== undefined && sequence !== undefined && BigInt(sequence) >= first;
 }
 
 /** How many records of a page (in shard order) come before the boundary: those are emitted, the rest are not. */
-export function recordsBeforeBoundary(records: readonly _Record[], boundary: ShardBoundary): number {
+export function recordsBeforeBoundary(records: readonly ChangeMeta[], boundary: ShardBoundary): number {
   const index = records.findIndex((r) => isAfterSyncStart(r, boundary));
   return index < 0 ? records.length : index;
 }

@@ -3,10 +3,15 @@
 // then, so the first record it ever returns is the first change made after the start. Polled rarely (a second
 // reader of the shard; DynamoDB allows two) and only until it has found that record. Best effort: on any failure
 // the probe stops and the time boundary alone decides.
-import { GetRecordsCommand } from '@aws-sdk/client-dynamodb-streams';
 import { withRetry } from '../aws/retry.js';
 import type { Semaphore } from '../util/concurrency.js';
 import { shardIteratorOfType, type StreamsContext } from './streamApi.js';
+import type { StreamRecordsReader } from './wireGetRecords.js';
+
+type ProbeContext = StreamsContext & { permits: Semaphore; reader: StreamRecordsReader };
+
+/** The probe only wants sequence numbers. */
+const NO_ROWS = { suffixOf: () => '' };
 
 /** At most one probe read per shard this often. */
 const PROBE_INTERVAL_MS = 1_000;
@@ -17,14 +22,14 @@ export class TipProbe {
   private nextPollAt = 0;
 
   private constructor(
-    private readonly ctx: StreamsContext & { permits: Semaphore },
+    private readonly ctx: ProbeContext,
     private readonly shardId: string,
     iterator: string | undefined,
   ) {
     this.iterator = iterator;
   }
 
-  static async start(ctx: StreamsContext & { permits: Semaphore }, streamArn: string, shardId: string): Promise<TipProbe> {
+  static async start(ctx: ProbeContext, streamArn: string, shardId: string): Promise<TipProbe> {
     let iterator: string | undefined;
     try {
       iterator = await ctx.permits.use(() => shardIteratorOfType(ctx, streamArn, shardId, 'LATEST'));
@@ -46,15 +51,15 @@ export class TipProbe {
     this.nextPollAt = Date.now() + PROBE_INTERVAL_MS;
     try {
       const page = await this.ctx.permits.use(() =>
-        withRetry(() => this.ctx.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 })), {
+        withRetry(() => this.ctx.reader.getRecords(iterator, 1, NO_ROWS), {
           what: `GetRecords (LATEST) of ${this.shardId}`,
           log: this.ctx.log,
           maxRetries: this.ctx.maxRetries,
         }),
       );
-      const sequence = page.Records?.[0]?.dynamodb?.SequenceNumber;
+      const sequence = page.changes[0]?.sequenceNumber;
       if (sequence !== undefined) this.found = BigInt(sequence);
-      this.iterator = sequence !== undefined ? undefined : page.NextShardIterator;
+      this.iterator = sequence !== undefined ? undefined : page.nextShardIterator;
     } catch (err) {
       this.iterator = undefined;
       this.ctx.log('DEBUG', `The LATEST probe of ${this.shardId} stopped (${(err as Error).message}); the time boundary alone applies.`);

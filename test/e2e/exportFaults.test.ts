@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createS3Client } from '../../src/aws/clients.js';
 import type { Config } from '../../src/config/validate.js';
-import { fullExportLineConverter } from '../../src/export/exportLine.js';
+import { jsonDataFileFormat } from '../../src/export/jsonDataFile.js';
 import { ExportProgress } from '../../src/export/exportProgress.js';
 import { readDataFiles } from '../../src/export/exportReader.js';
 import { openObject } from '../../src/export/s3Objects.js';
@@ -84,7 +84,7 @@ it('a data file cut mid-download is read on from the first line not yet emitted'
     files: [{ index: 0, key, itemCount: 3000 }],
     progress: new ExportProgress({ export_arn: 'arn:x/export/1', kind: 'full', requested_at: '2026-11-24T10:00:00.000Z', export_time: null, window: null, file_count: 1, files_done: [], files_in_flight: {} }),
     open: (f) => openObject(reader, s3.bucket, f.key),
-    toRecord: fullExportLineConverter({}),
+    format: jsonDataFileFormat({ kind: 'full' }),
     stateWith: (part) => ({ ...emptyState('full_refresh'), export: part }),
   });
 

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/aws/clients.js';
 import type { Config } from '../../src/config/validate.js';
 import { ConnectorError } from '../../src/errors/ConnectorError.js';
-import { fullExportLineConverter, incrementalLineConverter, writeTimeIso } from '../../src/export/exportLine.js';
+import { writeTimeIso } from '../../src/convert/exportLines.js';
+import type { DataFileFormat } from '../../src/export/dataFileFormat.js';
+import { jsonDataFileFormat } from '../../src/export/jsonDataFile.js';
 import { ExportProgress } from '../../src/export/exportProgress.js';
 import { readDataFiles } from '../../src/export/exportReader.js';
 import { readManifestFiles, readManifestSummary, type DataFile } from '../../src/export/manifest.js';
@@ -82,7 +84,7 @@ const startedPart = (kind: 'full' | 'incremental', files: DataFile[]): ExportSta
   files_in_flight: {},
 });
 
-async function readAll(summaryKey: string, kind: 'full' | 'incremental', toRecord: (line: string) => string) {
+async function readAll(summaryKey: string, kind: 'full' | 'incremental', format: DataFileFormat) {
   const summary = await readManifestSummary(ctx, s3.bucket, summaryKey);
   const files = await readManifestFiles(ctx, s3.bucket, summary.manifestFilesS3Key);
   const c = collector();
@@ -92,7 +94,7 @@ async function readAll(summaryKey: string, kind: 'full' | 'incremental', toRecor
     files,
     progress: new ExportProgress(startedPart(kind, files)),
     open: (f) => openObject(ctx, s3.bucket, f.key),
-    toRecord,
+    format,
     stateWith: (part) => ({ ...emptyState('full_refresh'), export: part }),
   });
   return { summary, files, outcome, ...c };
@@ -101,7 +103,7 @@ async function readAll(summaryKey: string, kind: 'full' | 'incremental', toRecor
 describe('a hand-written full export', () => {
   it('reads both manifests and every item of both data files, exactly', async () => {
     await upload('full');
-    const { summary, files, outcome, records, states } = await readAll(FULL_SUMMARY, 'full', fullExportLineConverter({}));
+    const { summary, files, outcome, records, states } = await readAll(FULL_SUMMARY, 'full', jsonDataFileFormat({ kind: 'full' }));
     expect(summary).toMatchObject({ itemCount: 3, outputFormat: 'DYNAMODB_JSON', exportType: 'FULL_EXPORT', exportTime: '2026-11-24T10:00:00.000Z' });
     expect(files.map((f) => [f.index, f.key.split('/').pop(), f.itemCount])).toEqual([
       [0, 'abcd1234.json.gz', 2],
@@ -118,14 +120,14 @@ describe('a hand-written full export', () => {
 
   it('refuses a data file whose line count differs from its manifest entry', async () => {
     await upload('full', (key, body) => (key.endsWith('manifest-files.json') ? Buffer.from(body.toString().replace('"itemCount":2', '"itemCount":3')) : body));
-    const err = await readAll(FULL_SUMMARY, 'full', fullExportLineConverter({})).catch((e: unknown) => e);
+    const err = await readAll(FULL_SUMMARY, 'full', jsonDataFileFormat({ kind: 'full' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectorError);
     expect((err as Error).message).toMatch(/abcd1234\.json\.gz holds 2 lines but its manifest entry says 3 items/);
   });
 
   it('refuses a data file that is not gzip', async () => {
     await upload('full', (key, body) => (key.endsWith('efgh5678.json.gz') ? Buffer.from('{"Item":{}}\n') : body));
-    const err = await readAll(FULL_SUMMARY, 'full', fullExportLineConverter({})).catch((e: unknown) => e);
+    const err = await readAll(FULL_SUMMARY, 'full', jsonDataFileFormat({ kind: 'full' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectorError);
     expect((err as Error).message).toMatch(/efgh5678\.json\.gz is not valid gzip/);
   });
@@ -134,7 +136,8 @@ describe('a hand-written full export', () => {
 describe('a hand-written incremental export', () => {
   it('gives upserts with the new image and deletes with the old image (or the keys), each with its write time', async () => {
     await upload('incremental');
-    const suffix = incrementalLineConverter({
+    const suffix = jsonDataFileFormat({
+      kind: 'incremental',
       recordSuffix: (m) => (m.kind === 'snapshot' ? '' : `,"_op":"${m.kind}","_at":"${writeTimeIso(m.writeTimeMicros)}"`),
       omit: new Set(['note']),
     });

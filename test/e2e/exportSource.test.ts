@@ -14,7 +14,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoDBClient, createS3Client } from '../../src/aws/clients.js';
 import type { Config } from '../../src/config/validate.js';
-import { itemToJson } from '../../src/convert/attributeValue.js';
+import { itemToJson } from '../support/sdkItemToJson.js';
 import { ConnectorError } from '../../src/errors/ConnectorError.js';
 import { exportTargetFromConfig, pointInTimeRecovery, newFullExport, newIncrementalExport, readExport, readFullExport, readIncrementalExport, writeTimeIso, type ExportPlan } from '../../src/export/index.js';
 import type { SourceContext } from '../../src/pipeline/sourceContext.js';

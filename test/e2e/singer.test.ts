@@ -3,7 +3,7 @@
 // STATE value, and errors as CRITICAL lines on stderr.
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { itemToJson } from '../../src/convert/attributeValue.js';
+import { itemToJson } from '../support/sdkItemToJson.js';
 import { jsonFile, numbersAsText, parseLine, runCli, type CliResult } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';
 import { runWatched } from '../support/killable.js';

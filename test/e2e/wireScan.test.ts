@@ -5,7 +5,7 @@ import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { toConnectorError } from '../../src/aws/errors.js';
 import { isRetryable, isThrottling } from '../../src/aws/retry.js';
-import { itemToJson } from '../../src/convert/attributeValue.js';
+import { itemToJson } from '../support/sdkItemToJson.js';
 import type { WireKey } from '../../src/convert/keyCodec.js';
 import { createWireScanner, type WireScanner } from '../../src/scan/wireScan.js';
 import { createTable, putItems, testClient, uniqueName } from '../support/dynamo.js';

@@ -18,16 +18,15 @@
 import {
   DescribeTableCommand,
   DynamoDBClient,
-  paginateScan,
-  type AttributeValue,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { createSignedJsonRpc, type SdkClientLike } from '../../src/aws/signedJsonRpc.js';
 import { TEST_CREDENTIALS } from './dynamo.js';
 import { reply, sendUpstream } from './upstream.js';
 
@@ -104,6 +103,8 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
   const target = new URL(options.ddbEndpoint);
   const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: options.ddbEndpoint, credentials: TEST_CREDENTIALS });
   const streams = new DynamoDBStreamsClient({ region: 'us-east-1', endpoint: options.ddbEndpoint, credentials: TEST_CREDENTIALS });
+  const ddbWire = createSignedJsonRpc(ddb as unknown as SdkClientLike);
+  const streamsWire = createSignedJsonRpc(streams as unknown as SdkClientLike);
   const s3 = new S3Client({
     region: 'us-east-1',
     endpoint: options.s3Endpoint,
@@ -320,11 +321,19 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
     return record;
   }
 
+  /**
+   * The table's items as export lines. Scanned as raw wire JSON, not through the SDK: its deserializer defines an
+   * attribute named `__proto__` away, while JSON.parse keeps it as an own member and JSON.stringify writes it back.
+   */
   async function itemLines(table: string): Promise<string[]> {
     const lines: string[] = [];
-    for await (const page of paginateScan({ client: ddb }, { TableName: table })) {
-      for (const item of page.Items ?? []) lines.push(JSON.stringify({ Item: toWireItem(item) }));
-    }
+    let start: unknown;
+    do {
+      const body = await ddbWire.call('DynamoDB_20120810.Scan', JSON.stringify({ TableName: table, ...(start !== undefined ? { ExclusiveStartKey: start } : {}) }));
+      const page = JSON.parse(body.toString('utf8')) as { Items?: unknown[]; LastEvaluatedKey?: unknown };
+      for (const item of page.Items ?? []) lines.push(JSON.stringify({ Item: item }));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
     return lines;
   }
 
@@ -334,20 +343,20 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
     const byKey = new Map<string, { first: TimedRecord; last: TimedRecord }>();
     for (const r of records) {
       if (r.at < window.from || r.at >= window.to) continue;
-      const key = JSON.stringify(toWireItem(r.record.dynamodb!.Keys!));
+      const key = JSON.stringify(r.record.dynamodb.Keys);
       const seen = byKey.get(key);
       if (seen) seen.last = r;
       else byKey.set(key, { first: r, last: r });
     }
     const lines: string[] = [];
     for (const { first, last } of byKey.values()) {
-      const oldImage = first.record.dynamodb?.OldImage;
+      const oldImage = first.record.dynamodb.OldImage;
       const deleted = last.record.eventName === 'REMOVE';
       if (deleted && oldImage === undefined) continue; // created and deleted inside the window
       const micros = BigInt(last.at.getTime()) * 1000n;
-      const line: Record<string, unknown> = { Metadata: { WriteTimestampMicros: { N: micros.toString() } }, Keys: toWireItem(last.record.dynamodb!.Keys!) };
-      if (withOld && oldImage) line.OldImage = toWireItem(oldImage);
-      if (!deleted) line.NewImage = toWireItem(last.record.dynamodb!.NewImage!);
+      const line: Record<string, unknown> = { Metadata: { WriteTimestampMicros: { N: micros.toString() } }, Keys: last.record.dynamodb.Keys };
+      if (withOld && oldImage) line.OldImage = oldImage;
+      if (!deleted) line.NewImage = last.record.dynamodb.NewImage;
       lines.push(JSON.stringify(line));
     }
     return lines;
@@ -378,11 +387,16 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
           )
         ).ShardIterator;
         while (iterator) {
-          const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+          // Raw wire JSON, for the same reason as itemLines: images keep every attribute name.
+          const out = JSON.parse((await streamsWire.call('DynamoDBStreams_20120810.GetRecords', JSON.stringify({ ShardIterator: iterator }))).toString('utf8')) as {
+            Records?: WireStreamRecord[];
+            NextShardIterator?: string;
+          };
           const page = out.Records ?? [];
           for (const record of page) {
-            current.records.push({ record, at: fromAnyWriter ? (record.dynamodb?.ApproximateCreationDateTime ?? now) : now });
-            current.shards.set(shardId, record.dynamodb!.SequenceNumber!);
+            const stamped = record.dynamodb.ApproximateCreationDateTime;
+            current.records.push({ record, at: fromAnyWriter && stamped !== undefined ? new Date(Math.round(stamped * 1000)) : now });
+            current.shards.set(shardId, record.dynamodb.SequenceNumber);
           }
           // An open shard answers empty pages once it is read to its current end.
           if (page.length === 0) break;
@@ -496,6 +510,8 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
       });
       ddb.destroy();
       streams.destroy();
+      ddbWire.destroy();
+      streamsWire.destroy();
       s3.destroy();
     },
   };
@@ -540,8 +556,14 @@ function operationOf(headers: IncomingHttpHeaders): string {
   return value ? value.slice(value.lastIndexOf('.') + 1) : '';
 }
 
+/** A stream record as GetRecords sends it: images in wire form, the time in epoch seconds. */
+interface WireStreamRecord {
+  eventName: string;
+  dynamodb: { Keys: unknown; NewImage?: unknown; OldImage?: unknown; SequenceNumber: string; ApproximateCreationDateTime?: number };
+}
+
 interface TimedRecord {
-  record: StreamRecord;
+  record: WireStreamRecord;
   at: Date;
 }
 
@@ -554,26 +576,3 @@ function tablesWrittenBy(operation: string, body: Record<string, unknown>): stri
   return typeof body.TableName === 'string' ? [body.TableName] : [];
 }
 
-type WireValue = Record<string, unknown>;
-
-/** The SDK's AttributeValue back to DynamoDB JSON as it travels on the wire and sits in export files. */
-export function toWireItem(item: Record<string, AttributeValue>): Record<string, WireValue> {
-  const out: Record<string, WireValue> = {};
-  for (const [name, value] of Object.entries(item)) out[name] = toWireValue(value);
-  return out;
-}
-
-function toWireValue(v: AttributeValue): WireValue {
-  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-  if (v.S !== undefined) return { S: v.S };
-  if (v.N !== undefined) return { N: v.N };
-  if (v.B !== undefined) return { B: b64(v.B) };
-  if (v.BOOL !== undefined) return { BOOL: v.BOOL };
-  if (v.NULL !== undefined) return { NULL: v.NULL };
-  if (v.M !== undefined) return { M: toWireItem(v.M) };
-  if (v.L !== undefined) return { L: v.L.map(toWireValue) };
-  if (v.SS !== undefined) return { SS: v.SS };
-  if (v.NS !== undefined) return { NS: v.NS };
-  if (v.BS !== undefined) return { BS: v.BS.map(b64) };
-  throw new Error(`Unsupported attribute value: ${Object.keys(v).join(',')}`);
-}

@@ -1,10 +1,20 @@
 // Stream records → destination rows: exact JSON for INSERT/MODIFY/REMOVE, TTL deletes marked, and a cursor whose
-// plain string order is the order DynamoDB applied the changes in.
+// plain string order is the order DynamoDB applied the changes in. Records go in as GetRecords sends them: wire JSON
+// with ApproximateCreationDateTime in epoch seconds.
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
-import { AIRBYTE_CDC_COLUMNS } from '../../src/pipeline/cdcColumns.js';
-import { cdcCursor, changeToJson, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
-import { itemToJson } from '../../src/convert/attributeValue.js';
+import { getRecordsResponse, type ChangeMeta } from '../../src/convert/streamRecordsPage.js';
+import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../../src/pipeline/cdcColumns.js';
+import { cdcCursor, changeRowFraming, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
+import { itemToJson } from '../support/sdkItemToJson.js';
+
+/** One record in a GetRecords response of its own → its row. */
+function changeToJson(record: _Record, generation: number, columns: CdcColumns, omit?: ReadonlySet<string>): string {
+  const at = record.dynamodb?.ApproximateCreationDateTime;
+  const wire = { ...record, dynamodb: { ...record.dynamodb, ...(at !== undefined ? { ApproximateCreationDateTime: at.getTime() / 1000 } : {}) } };
+  const page = getRecordsResponse(JSON.stringify({ Records: [wire], NextShardIterator: 'next' }), changeRowFraming(generation, columns, omit));
+  return page.records(1)[0]!;
+}
 import { recordsBeforeBoundary, START_MARGIN_MS } from '../../src/streams/syncBoundary.js';
 
 const AT = new Date('2026-03-04T05:06:00Z');
@@ -116,7 +126,7 @@ describe('cursor order is string order', () => {
 describe('recordsBeforeBoundary: where a bounded sync stops in a page of an open shard', () => {
   // The sync began at 12:00:30; DynamoDB Local stamps changes rounded down to the minute, AWS to the second.
   const started = Date.parse('2026-03-04T12:00:30Z');
-  const change = (at: string, sequence: string): _Record => ({ eventName: 'INSERT', dynamodb: { ApproximateCreationDateTime: new Date(at), SequenceNumber: sequence } }) as _Record;
+  const change = (at: string, sequence: string): ChangeMeta => ({ eventName: 'INSERT', approximateCreationMs: Date.parse(at), sequenceNumber: sequence, userIdentity: undefined });
   const boundary = (first?: bigint) => ({ cutoffMs: started + START_MARGIN_MS, firstSequenceAfterStart: () => first });
 
   it('keeps every change stamped before the start, even one rounded down to the minute it was made in', () => {

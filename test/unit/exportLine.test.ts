@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { itemToJson } from '../../src/convert/attributeValue.js';
+import { itemToJson } from '../support/sdkItemToJson.js';
 import { clientTokenFor } from '../../src/export/exportApi.js';
-import { fullExportLineConverter, incrementalLineConverter, writeTimeIso, type ExportRecordMeta } from '../../src/export/exportLine.js';
+import { ExportLineTranscoder, writeTimeIso, type ExportRecordMeta, type LineConversion } from '../../src/convert/exportLines.js';
 import { ExportProgress } from '../../src/export/exportProgress.js';
 import { newFullExport, newIncrementalExport } from '../../src/export/exportSource.js';
+
+/** One line at a time through the transcoder an export file's lines go through. */
+function lineConverter(conversion: LineConversion): (line: string) => string {
+  const lines = new ExportLineTranscoder(conversion);
+  return (line) => {
+    const bytes = Buffer.from(line, 'utf8');
+    lines.begin(bytes);
+    lines.line(0, bytes.length);
+    return lines.takeRecords()[0]!;
+  };
+}
+const fullExportLineConverter = (options: Omit<LineConversion, 'kind'>) => lineConverter({ ...options, kind: 'full' });
+const incrementalLineConverter = (options: Omit<LineConversion, 'kind'>) => lineConverter({ ...options, kind: 'incremental' });
 
 describe('export lines → records', () => {
   it('a full export line gives what the Scan path gives for the same item', () => {

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { addAttributes, streamSchema, type Shape } from '../../src/discovery/inferSchema.js';
+import { itemsResponseToTrees, type WireEntries } from '../../src/convert/wireTree.js';
+
+/** SDK-style items (B as bytes) as the wire sends them, read back the way discover's sample reads them. */
+function wireItems(items: Record<string, any>[]): WireEntries[] {
+  const wire = JSON.stringify({ Items: items }, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value));
+  return itemsResponseToTrees(wire).items;
+}
 
 const keys = { hashKey: 'pk', rangeKey: 'sk', types: { pk: 'S', sk: 'N' } as Record<string, 'S' | 'N' | 'B'> };
 
 function infer(items: Record<string, any>[]) {
   const shapes = new Map<string, Shape>();
-  for (const item of items) addAttributes(shapes, item);
+  for (const item of wireItems(items)) addAttributes(shapes, item);
   return streamSchema(keys, shapes) as any;
 }
 
@@ -79,5 +86,20 @@ describe('integers beyond 64 bits', () => {
     expect(p.small).toEqual({ type: ['integer', 'null'] });
     expect(p.big).toEqual({ type: ['number', 'null'] });
     expect(p.neg).toEqual({ type: ['number', 'null'] });
+  });
+});
+
+describe('schema inference over awkward attribute names', () => {
+  it('types `__proto__`, `constructor` and integer-like names, at the top and inside maps', () => {
+    const wire = '{"Items":[{"pk":{"S":"a"},"sk":{"N":"1"},"__proto__":{"M":{"__proto__":{"N":"2"},"0":{"S":"z"}}},"constructor":{"BOOL":true},"01":{"NULL":true}}]}';
+    const shapes = new Map<string, Shape>();
+    for (const item of itemsResponseToTrees(wire).items) addAttributes(shapes, item);
+    const schema = JSON.parse(JSON.stringify(streamSchema(keys, shapes))) as { properties: Record<string, any> };
+    expect(Object.keys(schema.properties).sort()).toEqual(['01', '__proto__', 'constructor', 'pk', 'sk']);
+    const proto = Object.getOwnPropertyDescriptor(schema.properties, '__proto__')?.value as { type: unknown; properties: object };
+    expect(proto.type).toEqual(['object', 'null']);
+    expect(Object.keys(proto.properties).sort()).toEqual(['0', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(proto.properties, '__proto__')?.value).toEqual({ type: ['integer', 'null'] });
+    expect(schema.properties.constructor).toEqual({ type: ['boolean', 'null'] });
   });
 });

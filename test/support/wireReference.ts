@@ -1,7 +1,7 @@
-// DynamoDB's wire JSON (what Scan returns over HTTP, and what each line of an export to S3 holds) → the JSON text of
-// a record, without the SDK's intermediate objects. Same output as attributeValue.ts byte for byte: N keeps every
-// digit (on the wire it is already a string), B and BS stay base64, sets become arrays, NULL becomes null.
-import { numberToJson } from './number.js';
+// The reference conversion the transcoder (src/convert/wireTranscoder.ts) is held to: DynamoDB's wire JSON parsed
+// into objects (JSON.parse keeps `__proto__` as an own member), each item written member by member in a JavaScript
+// object's key order. N keeps every digit, B and BS stay base64, sets become arrays, NULL becomes null.
+import { numberToJson } from '../../src/convert/number.js';
 
 export type WireValue =
   | { S: string }

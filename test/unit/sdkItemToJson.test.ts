@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemToJson, valueToJson } from '../../src/convert/attributeValue.js';
+import { itemToJson, valueToJson } from '../support/sdkItemToJson.js';
 import { isWireKey, keyToWire, wireToKey } from '../../src/convert/keyCodec.js';
 
 describe('valueToJson', () => {
