@@ -1,20 +1,19 @@
-// Whole items by primary key, for the records of an index that does not project every attribute: BatchGetItem,
-// at most 100 keys a request, each request paced and paid by the table's read budget. Keys DynamoDB leaves
-// unprocessed (throttling, 16 MB responses) go out again after a backoff; keys of items deleted since the index
-// listed them simply find nothing.
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
+// Whole items by primary key, for the records of an index that does not project every attribute: BatchGetItem over
+// the signed fast path (wireQuery.ts), at most 100 keys a request, each request paced and paid by the table's read
+// budget. Keys DynamoDB leaves unprocessed (throttling, 16 MB responses) go out again after a backoff; keys of items
+// deleted since the index listed them simply find nothing.
 import { toConnectorError } from '../aws/errors.js';
 import type { TableReadBudget } from '../aws/readBudget.js';
 import { backoffDelay, isThrottling, sleep, withRetry } from '../aws/retry.js';
 import type { Logger } from '../log.js';
 import type { Semaphore } from '../util/concurrency.js';
+import type { WireQueryClient } from './wireQuery.js';
 
 /** BatchGetItem takes at most this many keys. */
 export const BATCH_GET_MAX_KEYS = 100;
 
 export interface BatchGetContext {
-  client: DynamoDBClient;
+  client: WireQueryClient;
   budget: TableReadBudget;
   permits: Semaphore;
   log: Logger;
@@ -24,15 +23,22 @@ export interface BatchGetContext {
 
 export interface BatchGetRequest {
   table: string;
-  keys: readonly Record<string, AttributeValue>[];
+  /** Each key as wire JSON text, e.g. {"pk":{"S":"a"}}. */
+  keys: readonly string[];
   projection?: { expression: string; names: Record<string, string> };
+  /** Top-level attributes left out of the records. */
+  omit?: ReadonlySet<string> | undefined;
 }
 
-/** The items found for `keys`, in no particular order. */
-export async function batchGetItems(ctx: BatchGetContext, request: BatchGetRequest): Promise<Record<string, AttributeValue>[]> {
+/**
+ * The record text of each item found for `keys`, in no particular order: BatchGetItem answers in its own order,
+ * and the records of one page are handed over together, before the STATE that covers them, so their order within
+ * the page does not matter.
+ */
+export async function batchGetRecords(ctx: BatchGetContext, request: BatchGetRequest): Promise<string[]> {
   const { table } = request;
   const pending = [...request.keys];
-  const found: Record<string, AttributeValue>[] = [];
+  const found: string[] = [];
   let fruitless = 0; // consecutive requests that returned every key unprocessed
   while (pending.length > 0) {
     const permit = await ctx.budget.acquire(Math.min(BATCH_GET_MAX_KEYS, pending.length));
@@ -40,29 +46,16 @@ export async function batchGetItems(ctx: BatchGetContext, request: BatchGetReque
     const out = await withRetry(
       () =>
         ctx.permits.use(() =>
-          ctx.client.send(
-            new BatchGetItemCommand({
-              RequestItems: {
-                [table]: {
-                  Keys: keys,
-                  ConsistentRead: ctx.consistentRead,
-                  ...(request.projection !== undefined ? { ProjectionExpression: request.projection.expression, ExpressionAttributeNames: request.projection.names } : {}),
-                },
-              },
-              ReturnConsumedCapacity: 'TOTAL',
-            }),
-          ),
+          ctx.client.batchGet({ table, keys, consistentRead: ctx.consistentRead, projection: request.projection, omit: request.omit }),
         ),
       { what: `BatchGetItem of ${keys.length} items of ${table}`, log: ctx.log, maxRetries: ctx.maxRetries },
     ).catch((err: unknown) => {
       ctx.budget.failed(permit, isThrottling(err));
       throw toConnectorError(err, 'dynamodb:BatchGetItem', `table ${table}`, table);
     });
-    const items = out.Responses?.[table] ?? [];
-    const consumed = out.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-    ctx.budget.pay(permit, consumed, items.length);
-    found.push(...items);
-    const unprocessed = out.UnprocessedKeys?.[table]?.Keys ?? [];
+    ctx.budget.pay(permit, out.consumedCapacity, out.records.length);
+    for (const record of out.records) found.push(record);
+    const unprocessed = out.unprocessedKeys;
     if (unprocessed.length === 0) {
       fruitless = 0;
       continue;

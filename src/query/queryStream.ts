@@ -7,19 +7,23 @@
 //
 // A pass is resumable like a scan: each partition value keeps its LastEvaluatedKey in the state, and the cursor moves
 // to the largest value the pass saw only when every partition value is read to its end.
-import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+//
+// Both calls go over the signed fast path (wireQuery.ts) and their items are transcoded from the response's bytes,
+// so attribute names that are JavaScript property names (`__proto__`, `constructor`) reach the records.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toConnectorError } from '../aws/errors.js';
 import { projectionOf } from '../aws/projection.js';
 import type { ReadBudgets, TableReadBudget } from '../aws/readBudget.js';
 import { isThrottling, withRetry } from '../aws/retry.js';
-import { itemToJson } from '../convert/attributeValue.js';
-import { keyToWire, wireToKey, type WireKey } from '../convert/keyCodec.js';
+import type { WireKey } from '../convert/keyCodec.js';
+import type { WireValue } from '../convert/wireValue.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
-import { cursorOf, formatCursor, isGreaterCursor } from '../state/cursor.js';
+import { formatCursor, isGreaterCursor } from '../state/cursor.js';
 import { addSegment, countSegments, hasSegment, type SegmentRanges } from '../state/segmentRanges.js';
 import type { CursorValue, QueryState, StreamState } from '../state/streamState.js';
-import { batchGetItems } from './batchGet.js';
+import { batchGetRecords } from './batchGet.js';
 import { queryLowerBound } from './lookback.js';
+import { createWireQueryClient, ownMember, type WireQueryClient, type WireQueryRequest } from './wireQuery.js';
 
 /** A page of keys from an index without whole items holds at most this many: each is fetched and held as a whole
  *  item before the page is handed over. */
@@ -82,24 +86,31 @@ export async function readQueryStream(ctx: SourceContext, settings: QuerySetting
 
   const baseRequest = queryRequestOf(plan, pass);
   const fetchProjection = !index.projectsAll && plan.project !== undefined ? projectionOf(plan.project) : undefined;
+  const wire = createWireQueryClient(settings.client);
+  const batchCtx = { client: wire, budget, permits: ctx.permits, log: ctx.log, maxRetries: ctx.maxRetries, consistentRead: settings.consistentRead };
 
-  const queryPage = (place: number, startKey: WireKey | undefined) =>
-    withRetry(
+  /** One page of a partition value: its records, the cursor value of each item, and where the next page starts. */
+  const queryPage = (place: number, startKey: WireKey | undefined) => {
+    const request: WireQueryRequest = {
+      ...baseRequest,
+      ExpressionAttributeValues: { ...baseRequest.ExpressionAttributeValues, ':partition': pass.partition_values[place] as CursorValue },
+      ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
+    };
+    return withRetry(
       async () => {
         const permit = await budget.acquire(index.projectsAll ? settings.pageSize : Math.min(settings.pageSize ?? KEYS_PAGE_ITEMS, KEYS_PAGE_ITEMS));
+        const limited = permit.limit !== undefined ? { ...request, Limit: permit.limit } : request;
         try {
-          const page = await ctx.permits.use(() =>
-            settings.client.send(
-              new QueryCommand({
-                ...baseRequest,
-                ExpressionAttributeValues: { ...baseRequest.ExpressionAttributeValues, ':partition': pass.partition_values[place] as AttributeValue },
-                ...(startKey !== undefined ? { ExclusiveStartKey: wireToKey(startKey) } : {}),
-                ...(permit.limit !== undefined ? { Limit: permit.limit } : {}),
-              }),
-            ),
-          );
-          budget.pay(permit, page.ConsumedCapacity?.CapacityUnits, page.ScannedCount ?? page.Items?.length ?? 0);
-          return page;
+          if (index.projectsAll) {
+            const page = await ctx.permits.use(() => wire.queryRecords(limited, { cursorField: index.sortKey, omit: plan.omit }));
+            budget.pay(permit, page.consumedCapacity, page.scannedCount);
+            return { records: page.records, cursors: page.cursorValues, lastEvaluatedKey: page.lastEvaluatedKey, keys: undefined };
+          }
+          const page = await ctx.permits.use(() => wire.queryItems(limited));
+          budget.pay(permit, page.consumedCapacity, page.scannedCount);
+          const keys = page.items.map((item) => primaryKeyText(item, index.tableKeyNames));
+          const cursors = page.items.map((item) => wireCursorOf(ownMember(item, index.sortKey)));
+          return { records: undefined, cursors, lastEvaluatedKey: page.lastEvaluatedKey, keys };
         } catch (err) {
           budget.failed(permit, isThrottling(err));
           throw err;
@@ -107,12 +118,13 @@ export async function readQueryStream(ctx: SourceContext, settings: QuerySetting
       },
       { what: `Query of ${table} index ${index.name} for ${formatCursor(pass.partition_values[place] as CursorValue)}`, log: ctx.log, maxRetries: ctx.maxRetries },
     );
+  };
 
-  const recordsOf = async (items: Record<string, AttributeValue>[]): Promise<string[]> => {
-    if (index.projectsAll || items.length === 0) return items.map((item) => itemToJson(item, '', plan.omit));
-    const keys = items.map((item) => primaryKeyOf(item, index.tableKeyNames));
-    const whole = await fetchWhole(ctx, settings, budget, table, keys, fetchProjection);
-    return whole.map((item) => itemToJson(item, '', plan.omit));
+  /** The records of a page: the index's own items, or (an index without whole items) the table's by BatchGetItem. */
+  const recordsOf = async (page: { records: string[] | undefined; keys: string[] | undefined }): Promise<string[]> => {
+    if (page.records !== undefined) return page.records;
+    if (page.keys === undefined || page.keys.length === 0) return [];
+    return batchGetRecords(batchCtx, { table, keys: page.keys, omit: plan.omit, ...(fetchProjection !== undefined ? { projection: fetchProjection } : {}) });
   };
 
   const stop = new AbortController(); // the first failing worker stops its siblings
@@ -123,13 +135,9 @@ export async function readQueryStream(ctx: SourceContext, settings: QuerySetting
       do {
         if (stop.signal.aborted || ctx.interrupt.aborted) return;
         const page = await queryPage(place, startKey);
-        const items = page.Items ?? [];
-        const records = await recordsOf(items);
-        for (const item of items) {
-          const value = cursorOf(item[index.sortKey]);
-          if (value !== undefined) progress.noteCursor(value);
-        }
-        startKey = page.LastEvaluatedKey !== undefined ? keyToWire(page.LastEvaluatedKey) : undefined;
+        const records = await recordsOf(page);
+        for (const value of page.cursors) if (value !== undefined) progress.noteCursor(value);
+        startKey = page.lastEvaluatedKey;
         // Bookkeeping and handing over in the same tick: any STATE built from here on covers these records.
         progress.pageDone(place, startKey);
         await ctx.emit(records, position);
@@ -137,14 +145,18 @@ export async function readQueryStream(ctx: SourceContext, settings: QuerySetting
     }
   };
   const workers = Math.min(ctx.readConcurrency, progress.remaining());
-  await Promise.all(
-    Array.from({ length: workers }, () =>
-      worker().catch((err: unknown) => {
-        failure ??= err;
-        stop.abort();
-      }),
-    ),
-  );
+  try {
+    await Promise.all(
+      Array.from({ length: workers }, () =>
+        worker().catch((err: unknown) => {
+          failure ??= err;
+          stop.abort();
+        }),
+      ),
+    );
+  } finally {
+    wire.destroy();
+  }
   ctx.log('INFO', budget.summary());
   // Always leave a STATE that covers everything emitted, so a failed or interrupted stream resumes from here.
   await ctx.emit([], position, 'now');
@@ -163,39 +175,42 @@ export async function indexMaxCursor(ctx: SourceContext, settings: QuerySettings
   const { table, index } = plan;
   const budget = await settings.budgets.forTable(table);
   let max: CursorValue | null = null;
-  for (const value of index.partitionValues) {
-    const page = await withRetry(
-      async () => {
-        const permit = await budget.acquire(1);
-        try {
-          const out = await ctx.permits.use(() =>
-            settings.client.send(
-              new QueryCommand({
+  const wire = createWireQueryClient(settings.client);
+  try {
+    for (const value of index.partitionValues) {
+      const page = await withRetry(
+        async () => {
+          const permit = await budget.acquire(1);
+          try {
+            const out = await ctx.permits.use(() =>
+              wire.queryItems({
                 TableName: table,
                 IndexName: index.name,
                 KeyConditionExpression: '#partition = :partition',
                 ExpressionAttributeNames: { '#partition': index.partitionKey, '#cursor': index.sortKey },
-                ExpressionAttributeValues: { ':partition': value as AttributeValue },
+                ExpressionAttributeValues: { ':partition': value },
                 ProjectionExpression: '#cursor',
                 ScanIndexForward: false,
                 Limit: 1,
-                ReturnConsumedCapacity: 'TOTAL',
               }),
-            ),
-          );
-          budget.pay(permit, out.ConsumedCapacity?.CapacityUnits, out.ScannedCount ?? 0);
-          return out;
-        } catch (err) {
-          budget.failed(permit, isThrottling(err));
-          throw err;
-        }
-      },
-      { what: `Query of the newest ${index.sortKey} in ${table} index ${index.name}`, log: ctx.log, maxRetries: ctx.maxRetries },
-    ).catch((err: unknown) => {
-      throw toConnectorError(err, 'dynamodb:Query', `index ${index.name} of table ${table}`, plan.table);
-    });
-    const newest = cursorOf(page.Items?.[0]?.[index.sortKey]);
-    if (newest !== undefined && (max === null || isGreaterCursor(newest, max))) max = newest;
+            );
+            budget.pay(permit, out.consumedCapacity, out.scannedCount);
+            return out;
+          } catch (err) {
+            budget.failed(permit, isThrottling(err));
+            throw err;
+          }
+        },
+        { what: `Query of the newest ${index.sortKey} in ${table} index ${index.name}`, log: ctx.log, maxRetries: ctx.maxRetries },
+      ).catch((err: unknown) => {
+        throw toConnectorError(err, 'dynamodb:Query', `index ${index.name} of table ${table}`, plan.table);
+      });
+      const item = page.items[0];
+      const newest = item !== undefined ? wireCursorOf(ownMember(item, index.sortKey)) : undefined;
+      if (newest !== undefined && (max === null || isGreaterCursor(newest, max))) max = newest;
+    }
+  } finally {
+    wire.destroy();
   }
   return max;
 }
@@ -224,55 +239,48 @@ function newPass(plan: QueryPlan, bound: CursorValue): QueryState {
   };
 }
 
-/** Every attribute name goes through ExpressionAttributeNames, every value through ExpressionAttributeValues. */
-function queryRequestOf(plan: QueryPlan, pass: QueryState): QueryCommandInput & { ExpressionAttributeValues: Record<string, AttributeValue> } {
+/**
+ * Every attribute name goes through ExpressionAttributeNames, every value through ExpressionAttributeValues. An index
+ * of whole items answers with the selection itself; a KEYS_ONLY or INCLUDE index only needs to give the table's keys
+ * and the cursor, so its pages are small enough to parse.
+ */
+function queryRequestOf(plan: QueryPlan, pass: QueryState): WireQueryRequest {
   const names: Record<string, string> = { '#partition': plan.index.partitionKey, '#cursor': plan.index.sortKey };
-  const request: QueryCommandInput & { ExpressionAttributeValues: Record<string, AttributeValue> } = {
+  const values: Record<string, WireValue> = { ':bound': pass.lower_bound };
+  const request: WireQueryRequest = {
     TableName: plan.table,
     IndexName: plan.index.name,
     KeyConditionExpression: '#partition = :partition AND #cursor > :bound',
-    ExpressionAttributeValues: { ':bound': pass.lower_bound as AttributeValue },
-    ReturnConsumedCapacity: 'TOTAL',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
   };
-  // An index of whole items answers with the selection itself; a KEYS_ONLY or INCLUDE index only needs to give keys.
-  if (plan.index.projectsAll && plan.project !== undefined) {
-    const projection = projectionOf(plan.project);
+  const projected = plan.index.projectsAll ? plan.project : [...plan.index.tableKeyNames, plan.index.sortKey];
+  if (projected !== undefined) {
+    const projection = projectionOf(projected);
     Object.assign(names, projection.names);
     request.ProjectionExpression = projection.expression;
   }
-  request.ExpressionAttributeNames = names;
   return request;
 }
 
-function primaryKeyOf(item: Record<string, AttributeValue>, keyNames: readonly string[]): Record<string, AttributeValue> {
-  const key: Record<string, AttributeValue> = {};
-  for (const name of keyNames) {
-    const value = item[name];
+/** An index item's table key as wire JSON text, for BatchGetItem (names taken as data: no object keyed by them). */
+function primaryKeyText(item: Record<string, unknown>, keyNames: readonly string[]): string {
+  const members = keyNames.map((name) => {
+    const value = ownMember(item, name);
     if (value === undefined) throw new Error(`An index item lacks the table key attribute ${name}`);
-    key[name] = value;
-  }
-  return key;
+    return `${JSON.stringify(name)}:${JSON.stringify(value)}`;
+  });
+  return `{${members.join(',')}}`;
 }
 
-/** The whole items of one Query page, through BatchGetItem, in the page's order (items deleted meanwhile are gone). */
-async function fetchWhole(
-  ctx: SourceContext,
-  settings: QuerySettings,
-  budget: TableReadBudget,
-  table: string,
-  keys: Record<string, AttributeValue>[],
-  projection: { expression: string; names: Record<string, string> } | undefined,
-): Promise<Record<string, AttributeValue>[]> {
-  const batchCtx = { client: settings.client, budget, permits: ctx.permits, log: ctx.log, maxRetries: ctx.maxRetries, consistentRead: settings.consistentRead };
-  const found = await batchGetItems(batchCtx, { table, keys, ...(projection !== undefined ? { projection } : {}) });
-  const order = new Map<string, number>();
-  keys.forEach((key, i) => order.set(keyText(key, Object.keys(key)), i));
-  const names = Object.keys(keys[0] ?? {});
-  return found.sort((a, b) => (order.get(keyText(a, names)) ?? 0) - (order.get(keyText(b, names)) ?? 0));
+/** An S or N value of parsed wire JSON as a cursor; undefined for anything else. */
+function wireCursorOf(value: unknown): CursorValue | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { S?: unknown; N?: unknown };
+  if (typeof v.S === 'string') return { S: v.S };
+  if (typeof v.N === 'string') return { N: v.N };
+  return undefined;
 }
-
-/** A key as one string, for matching BatchGetItem's answers to the page's order. */
-const keyText = (item: Record<string, AttributeValue>, names: readonly string[]) => JSON.stringify(names.map((n) => keyToWire({ k: item[n] as AttributeValue }).k));
 
 /** Which partition values are done, where the started ones are, and the largest cursor the pass has seen. */
 class PassProgress {

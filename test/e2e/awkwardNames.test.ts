@@ -1,10 +1,11 @@
 // Attribute names are data: an attribute named `__proto__` (at the top and nested in maps and lists), `constructor`
 // or "0" reaches discover's schema, every row of a Streams-mode sync (snapshot, INSERT, MODIFY, REMOVE) and every
-// row of a full refresh by export, through the built CLI on DynamoDB Local (with the export emulator and s3rver). The items are written as raw wire JSON, since the SDK's own marshalling would
+// row of a full refresh by export, and every row of an incremental by Query on a cursor index (the index's own items
+// and BatchGetItem's), through the built CLI on DynamoDB Local (with the export emulator and s3rver). The items are written as raw wire JSON, since the SDK's own marshalling would
 // define a `__proto__` member away before it was sent.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSignedJsonRpc, type SdkClientLike } from '../../src/aws/signedJsonRpc.js';
-import { cdcCatalog, jsonFile, runCli } from '../support/cli.js';
+import { cdcCatalog, fullRefreshCatalog, jsonFile, runCli } from '../support/cli.js';
 import { connectorConfig, createTable, testClient, uniqueName } from '../support/dynamo.js';
 import { startExportEmulator, type ExportEmulator } from '../support/exportEmulator.js';
 import { startS3Server, type RunningS3Server } from '../support/s3Server.js';
@@ -43,6 +44,9 @@ function canonical(value: unknown): string {
 const dataText = (row: object) => canonical(Object.fromEntries(Object.entries(row).filter(([name]) => !CDC_COLUMNS.has(name))));
 /** The same of a row written as JSON text. */
 const expected = (text: string) => canonical(JSON.parse(text));
+
+/** The exact text of a RECORD line's data (data is followed by emitted_at). */
+const recordDataText = (line: string) => line.slice(line.indexOf(',"data":') + 8, line.lastIndexOf(',"emitted_at":'));
 
 const put = (table: string, item: string) => rpc.call('DynamoDB_20120810.PutItem', `{"TableName":${JSON.stringify(table)},"Item":${item}}`);
 const remove = (table: string, key: string) => rpc.call('DynamoDB_20120810.DeleteItem', `{"TableName":${JSON.stringify(table)},"Key":${key}}`);
@@ -107,5 +111,56 @@ describe('attribute names that are JavaScript property names', () => {
     expect(rows.map(dataText).sort()).toEqual(
       [expected('{"pk":"a","__proto__":{"__proto__":"deep","0":1},"constructor":"c"}'), expected('{"pk":"b","__proto__":[{"__proto__":null}],"7":["x"]}')].sort(),
     );
+  });
+
+  it('reach every row of an incremental by Query on a cursor index, from the index itself (ALL) and by BatchGetItem (KEYS_ONLY), as a Scan writes them', async () => {
+    const table = uniqueName('awkward_query');
+    await createTable(client, table, {
+      hash: ['pk', 'S'],
+      indexes: [
+        { name: 'by_t_all', hash: ['g', 'S'], range: ['t', 'N'], projection: 'ALL' },
+        { name: 'by_t_keys', hash: ['g', 'S'], range: ['t', 'N'], projection: 'KEYS_ONLY' },
+      ],
+    });
+    await put(table, '{"pk":{"S":"a"},"g":{"S":"all"},"t":{"N":"1"},"__proto__":{"M":{"__proto__":{"S":"deep"},"0":{"N":"1"}}},"constructor":{"S":"c"},"0":{"S":"zero"}}');
+    await put(table, '{"pk":{"S":"b"},"g":{"S":"all"},"t":{"N":"2"},"other":{"S":"unchanged"}}');
+    const catalog = jsonFile({
+      streams: [
+        {
+          stream: { name: table, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
+          sync_mode: 'incremental',
+          cursor_field: ['t'],
+          destination_sync_mode: 'append_dedup',
+          primary_key: [['pk']],
+        },
+      ],
+    });
+    const configFor = (index: string) =>
+      jsonFile(connectorConfig(endpoint, { include_tables: [table], cursor_indexes: [{ table, index, partition_values: ['all'] }], cursor_lookback_seconds: 0 }));
+    const read = async (config: string, state?: unknown) => {
+      const result = await runCli(['read', '--config', config, '--catalog', catalog, ...(state !== undefined ? ['--state', jsonFile([state])] : [])]);
+      expect(result.code, result.stderr).toBe(0);
+      return result;
+    };
+    const first = await read(configFor('by_t_all'));
+    const state = JSON.parse(first.lines.filter((l) => l.startsWith('{"type":"STATE"')).at(-1)!);
+    expect(state.state.stream.stream_state.cursor).toEqual({ field: 't', value: { N: '2' } });
+
+    // Changed after the first sync: every awkward name at the top and nested, with new values.
+    await put(table, '{"pk":{"S":"a"},"g":{"S":"all"},"t":{"N":"3"},"__proto__":{"M":{"__proto__":{"S":"changed"},"0":{"N":"2"}}},"constructor":{"S":"c2"},"0":{"S":"zero2"}}');
+    const scanned = await runCli(['read', '--config', jsonFile(connectorConfig(endpoint, { include_tables: [table] })), '--catalog', jsonFile(fullRefreshCatalog(table))]);
+    const scanText = scanned.lines.filter((l) => l.startsWith('{"type":"RECORD"')).map(recordDataText).find((text) => JSON.parse(text).pk === 'a');
+    expect(scanText).toBeDefined();
+    const row = JSON.parse(scanText!);
+    expect(Object.keys(row).sort()).toEqual(['0', '__proto__', 'constructor', 'g', 'pk', 't']);
+    expect(member(member(row, '__proto__'), '__proto__')).toBe('changed');
+
+    for (const index of ['by_t_all', 'by_t_keys']) {
+      const second = await read(configFor(index), state);
+      const logs = second.lines.filter((l) => l.startsWith('{"type":"LOG"')).map((l) => String(JSON.parse(l).log.message));
+      expect(logs.some((m) => m.includes(`Query of index ${index}`)), index).toBe(true);
+      const texts = second.lines.filter((l) => l.startsWith('{"type":"RECORD"')).map(recordDataText);
+      expect(texts, index).toEqual([scanText]);
+    }
   });
 });
