@@ -1,13 +1,15 @@
 // check: validate the config (every problem at once), then list tables, describe each included table and read one
 // item from it; in DynamoDB Streams mode also describe its stream and read one record from it. Exactly one
-// CONNECTION_STATUS; a failure names the table and the permission or field at fault.
+// CONNECTION_STATUS; a failure names the table and the permission or field at fault. With export.mode existing it
+// also lists the export prefix (S3 only: no export permission is needed) and finds an export of each table there.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
+import { createDynamoDBClient, createS3Client, createStreamsClient } from '../aws/clients.js';
 import { toConnectorError } from '../aws/errors.js';
 import { withRetry } from '../aws/retry.js';
-import { configProblems, parseConfig } from '../config/validate.js';
+import { configProblems, parseConfig, type Config } from '../config/validate.js';
 import { listIncludedTables } from '../discovery/discover.js';
+import { exportTargetFromConfig, exportsOfTable, listExports, noExportError } from '../export/index.js';
 import { streamProblem } from '../streams/changeReader.js';
 import { streamAccessProblem } from '../streams/streamAccess.js';
 import { describeTable, type CallContext } from '../discovery/tables.js';
@@ -46,6 +48,7 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
     const failures = (await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, table, streamsClient))).filter(
       (f): f is string => f !== undefined,
     );
+    if (config.export?.mode === 'existing') failures.push(...(await existingExportProblems(config, tables, log)));
     yield* logs;
     if (failures.length === 0) {
       yield connectionStatusMessage('SUCCEEDED');
@@ -60,6 +63,23 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
   } finally {
     client.destroy();
     streams?.destroy();
+  }
+}
+
+/** export.mode existing: the prefix can be listed and holds an export of every table (by name). */
+async function existingExportProblems(config: Config, tables: readonly string[], log: Logger): Promise<string[]> {
+  const s3 = await createS3Client(config);
+  try {
+    const target = exportTargetFromConfig(config);
+    const found = await listExports({ s3, log, maxRetries: Math.min(config.max_retries ?? CHECK_MAX_RETRIES, CHECK_MAX_RETRIES) }, target);
+    const pinned = target.existing?.exportArn;
+    return tables
+      .filter((name) => !exportsOfTable(found, { name, arn: undefined }).some((e) => pinned === undefined || e.exportArn === pinned))
+      .map((name) => `table ${name}: ${noExportError(target, name, pinned === undefined ? 'no export' : `no export ${pinned}`).message}`);
+  } catch (err) {
+    return [toConnectorError(err, 's3:ListBucket', 'the export prefix').message];
+  } finally {
+    s3.destroy();
   }
 }
 

@@ -82,7 +82,8 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
   const needsStreams = plans.some((p) => p.incrementalBy === 'dynamodb_streams');
   const cdcColumns = options.cdcColumns ?? AIRBYTE_CDC_COLUMNS;
   const cdcSettings = cdcSettingsOf(config, cdcColumns);
-  const snapshotsByExport = config.initial_load === 'export';
+  // Exports found in the bucket (export.mode existing) are what the user wants snapshots from.
+  const snapshotsByExport = config.initial_load === 'export' || config.export?.mode === 'existing';
   const gapsByExport = needsStreams && cdcSettings.onDataLoss === 'export';
   const needsExports = gapsByExport || plans.some((p) => p.incrementalBy === 's3_export' || (snapshotsByExport && p.incrementalBy !== 'cursor'));
   const s3 = needsExports ? await createS3Client(config) : undefined;

@@ -31,7 +31,8 @@
 //     "files_done": [[0, 3], [5, 5]],                   // finished files, by their line in manifest-files.json
 //     "files_in_flight": { "4": 2000 }                  // started files: lines already emitted
 //   },
-//   "exported_until": "2026-11-24T10:00:00.000Z"      // s3_export mode: every change before it has been read
+//   "exported_until": "2026-11-24T10:00:00.000Z",     // s3_export mode: every change before it has been read
+//   "last_export": "arn:…/export/…"                   // s3_export mode, export.mode existing: the last export loaded
 // }
 import { isWireKey, type WireKey } from '../convert/keyCodec.js';
 import { configError } from '../errors/ConnectorError.js';
@@ -123,6 +124,8 @@ export interface StreamState {
    * ExportToTime), ISO 8601. The next incremental export starts there; absent before the first export has finished.
    */
   exported_until?: string;
+  /** Replication mode s3_export with export.mode existing: the ARN of the last export loaded (exports after it are next). */
+  last_export?: string;
 }
 
 export const emptyState = (syncMode: SyncMode): StreamState => ({ version: STATE_VERSION, sync_mode: syncMode, scan: null, cursor: null, cdc: null });
@@ -148,7 +151,18 @@ export function parseStreamState(stream: string, blob: unknown, syncMode: SyncMo
   const exported = s.export === null || s.export === undefined ? undefined : parseExport(s.export, fail);
   const until = s.exported_until;
   if (until !== undefined && (typeof until !== 'string' || Number.isNaN(Date.parse(until)))) throw fail('has an invalid exported_until');
-  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc, ...(exported ? { export: exported } : {}), ...(until !== undefined ? { exported_until: until } : {}) };
+  const last = s.last_export;
+  if (last !== undefined && (typeof last !== 'string' || !last.includes('/export/'))) throw fail('has an invalid last_export');
+  return {
+    version: STATE_VERSION,
+    sync_mode: syncMode,
+    scan,
+    cursor,
+    cdc,
+    ...(exported ? { export: exported } : {}),
+    ...(until !== undefined ? { exported_until: until } : {}),
+    ...(last !== undefined ? { last_export: last } : {}),
+  };
 }
 
 function parseScan(value: unknown, fail: (what: string) => Error): ScanState {
