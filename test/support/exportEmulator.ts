@@ -2,7 +2,11 @@
 // recovery): a real HTTP server that answers ExportTableToPointInTime, DescribeExport, ListExports,
 // DescribeContinuousBackups and UpdateContinuousBackups itself, in DynamoDB's JSON 1.0 protocol, and forwards every
 // other request unchanged (as faultProxy.ts does). Exports are written into a real S3 server (s3rver) in AWS's
-// documented layout: manifest-summary.json, manifest-files.json and several gzip data files of DynamoDB JSON lines.
+// documented layout: manifest-summary.json, manifest-files.json and several gzip data files of DynamoDB JSON lines,
+// or of Amazon Ion text lines for ExportFormat ION (written with ion-js's writer: N as decimals with an integer's
+// trailing zeros in the exponent, 600 → 6d2, as DynamoDB writes them; sets annotated $dynamodb_SS/NS/BS). It can also
+// lay exports straight into the bucket (`layExport`), as a schedule of the user's own would have made them beforehand:
+// those go through no API call at all.
 //
 // Where it differs from AWS, on purpose:
 // - A full export is the table as scanned when the export is requested, whatever ExportTime says (ExportTime is
@@ -15,6 +19,8 @@
 //   and stamps them with that moment (millisecond precision; WriteTimestampMicros is that time in µs). Tests write
 //   through the emulator's endpoint; a change written around it only has DynamoDB Local's minute.
 // - The 15-minute minimum and 24-hour maximum of an incremental window are not enforced, so tests run in seconds.
+// - AWS shows no Ion line of an incremental export: the emulator writes the JSON shape with Ion values
+//   (Metadata.WriteTimestampMicros a decimal), a guess the reader's tests say is one.
 import {
   DescribeTableCommand,
   DynamoDBClient,
@@ -28,6 +34,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { Decimal, IonTypes, decodeUtf8, makeTextWriter, type Writer } from 'ion-js';
 import { TEST_CREDENTIALS } from './dynamo.js';
 import { reply, sendUpstream } from './upstream.js';
 
@@ -44,6 +51,24 @@ export interface ExportBehaviour {
   failure?: { code: string; message: string };
   /** Data files a full export is split into (AWS writes many). Default 3. */
   dataFiles?: number;
+}
+
+export type EmulatedFormat = 'DYNAMODB_JSON' | 'ION';
+
+/** An export laid into the bucket as if made beforehand by someone else's schedule. */
+export interface LaidExport {
+  bucket: string;
+  /** S3Prefix of the export (none: the bucket's root). */
+  prefix?: string;
+  type?: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
+  format?: EmulatedFormat;
+  /** Full exports: the time the summary gives (default now); the items are the table as it is now. */
+  exportTime?: Date;
+  /** Incremental exports: the window, filled from the table's stream as ExportTableToPointInTime would. */
+  window?: { from: Date; to: Date };
+  dataFiles?: number;
+  /** Overrides the summary's tableArn (an export of a table of the same name in another account or region). */
+  tableArn?: string;
 }
 
 export interface EmulatorRequest {
@@ -77,6 +102,8 @@ export interface ExportEmulator {
    * backdates it, for a table whose recovery window already reaches further back than the test has run.
    */
   enablePitr(table: string, since?: Date): void;
+  /** Writes an export of the table into S3 directly; no request is recorded and DescribeExport does not know it. */
+  layExport(table: string, options: LaidExport): Promise<{ arn: string; summaryKey: string; itemCount: number }>;
   close(): Promise<void>;
 }
 
@@ -195,7 +222,8 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
     const table = tableNameOf(tableArn);
     if (!table) throw new ApiError('ValidationException', `Invalid TableArn: ${tableArn}`);
     const type = (body.ExportType ?? 'FULL_EXPORT') as 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
-    if (body.ExportFormat !== undefined && body.ExportFormat !== 'DYNAMODB_JSON') throw new ApiError('ValidationException', 'The emulator writes DYNAMODB_JSON only');
+    const format = (body.ExportFormat ?? 'DYNAMODB_JSON') as EmulatedFormat;
+    if (format !== 'DYNAMODB_JSON' && format !== 'ION') throw new ApiError('ValidationException', `Unknown ExportFormat ${String(body.ExportFormat)}`);
     const token = typeof body.ClientToken === 'string' ? body.ClientToken : randomBytes(16).toString('hex');
     const { ClientToken: _token, ...params } = body;
     const paramsKey = JSON.stringify(params, Object.keys(params).sort());
@@ -257,7 +285,7 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
         ...(prefix !== undefined ? { S3Prefix: body.S3Prefix } : {}),
         ...(typeof body.S3BucketOwner === 'string' ? { S3BucketOwner: body.S3BucketOwner } : {}),
         S3SseAlgorithm: 'AES256',
-        ExportFormat: 'DYNAMODB_JSON',
+        ExportFormat: format,
         ExportType: type,
         ...(window ? { IncrementalExportSpecification: { ExportFromTime: epoch(window.from), ExportToTime: epoch(window.to), ExportViewType: spec?.ExportViewType ?? 'NEW_AND_OLD_IMAGES' } } : {}),
       },
@@ -274,7 +302,7 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
       s3SseAlgorithm: 'AES256',
       s3SseKmsKeyId: null,
       manifestFilesS3Key: `${base}/manifest-files.json`,
-      outputFormat: 'DYNAMODB_JSON',
+      outputFormat: format,
       ...(window
         ? { exportFromTime: window.from.toISOString(), exportToTime: window.to.toISOString(), outputView: spec?.ExportViewType ?? 'NEW_AND_OLD_IMAGES', exportType: 'INCREMENTAL_EXPORT' }
         : {}),
@@ -284,30 +312,10 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
       const lines = window
         ? await changeLines(description.LatestStreamArn!, window, spec?.ExportViewType !== 'NEW_IMAGE')
         : await itemLines(table);
-      const parts = split(lines, Math.max(1, Math.min(lines.length, behaviour.dataFiles ?? 3)));
       try {
-        let billed = 0;
-        const manifestLines: string[] = [];
-        for (const part of parts) {
-          const key = `${base}/data/${randomName()}.json.gz`;
-          const gz = gzipSync(part.map((l) => l + '\n').join(''));
-          billed += gz.length;
-          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gz }));
-          record.files.push({ key, itemCount: part.length });
-          manifestLines.push(
-            JSON.stringify({
-              itemCount: part.length,
-              md5Checksum: createHash('md5').update(gz).digest('base64'),
-              etag: createHash('md5').update(gz).digest('hex'),
-              dataFileS3Key: key,
-            }),
-          );
-        }
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}/manifest-files.json`, Body: manifestLines.map((l) => l + '\n').join('') }));
-        const summary = { ...summaryBase, endTime: new Date().toISOString(), billedSizeBytes: billed, itemCount: lines.length };
-        const manifest = `${base}/manifest-summary.json`;
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifest, Body: JSON.stringify(summary) }));
-        return { ok: true as const, manifest, itemCount: lines.length, billed };
+        const written = await writeExportObjects({ bucket, base, lines, format, dataFiles: behaviour.dataFiles, summary: summaryBase });
+        record.files.push(...written.files);
+        return { ok: true as const, manifest: written.manifest, itemCount: lines.length, billed: written.billed };
       } catch (err) {
         const name = (err as Error).name;
         const code = name === 'NoSuchBucket' ? 'S3NoSuchBucket' : name === 'AccessDenied' || name === 'InvalidAccessKeyId' ? 'S3AccessDenied' : 'UNKNOWN';
@@ -320,16 +328,78 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
     return record;
   }
 
-  async function itemLines(table: string): Promise<string[]> {
-    const lines: string[] = [];
+  /** Data files and manifests of one export; the summary last, as AWS writes it once the export has completed. */
+  async function writeExportObjects(out: { bucket: string; base: string; lines: ExportLine[]; format: EmulatedFormat; dataFiles: number | undefined; summary: Record<string, unknown> }) {
+    const { bucket, base, lines, format } = out;
+    const parts = split(lines, Math.max(1, Math.min(lines.length, out.dataFiles ?? 3)));
+    const files: Array<{ key: string; itemCount: number }> = [];
+    let billed = 0;
+    const manifestLines: string[] = [];
+    for (const part of parts) {
+      const key = `${base}/data/${randomName()}.${format === 'ION' ? 'ion' : 'json'}.gz`;
+      const gz = gzipSync(part.map((l) => (format === 'ION' ? ionLine(l) : JSON.stringify(l)) + '\n').join(''));
+      billed += gz.length;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gz }));
+      files.push({ key, itemCount: part.length });
+      manifestLines.push(
+        JSON.stringify({
+          itemCount: part.length,
+          md5Checksum: createHash('md5').update(gz).digest('base64'),
+          etag: createHash('md5').update(gz).digest('hex'),
+          dataFileS3Key: key,
+        }),
+      );
+    }
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}/manifest-files.json`, Body: manifestLines.map((l) => l + '\n').join('') }));
+    const summary = { ...out.summary, endTime: new Date().toISOString(), billedSizeBytes: billed, itemCount: lines.length };
+    const manifest = `${base}/manifest-summary.json`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifest, Body: JSON.stringify(summary) }));
+    return { manifest, files, billed };
+  }
+
+  async function layExport(table: string, options: LaidExport): Promise<{ arn: string; summaryKey: string; itemCount: number }> {
+    const description = await describeTable(table);
+    const tableArn = options.tableArn ?? description.TableArn!;
+    const now = new Date();
+    const type = options.type ?? 'FULL_EXPORT';
+    const format = options.format ?? 'DYNAMODB_JSON';
+    const window = options.window;
+    if (type === 'INCREMENTAL_EXPORT' && (window === undefined || !description.LatestStreamArn)) throw new Error('An incremental export needs a window and a table with a stream');
+    const exportTime = options.exportTime ?? now;
+    const exportId = `${(type === 'FULL_EXPORT' ? exportTime : window!.to).getTime().toString().padStart(14, '0')}-${randomBytes(4).toString('hex')}`;
+    const arn = `${tableArn}/export/${exportId}`;
+    const prefix = options.prefix ? options.prefix.replace(/\/+$/, '') : undefined;
+    const base = `${prefix ? prefix + '/' : ''}AWSDynamoDB/${exportId}`;
+    const lines = type === 'INCREMENTAL_EXPORT' ? await changeLines(description.LatestStreamArn!, window!, true) : await itemLines(table);
+    const summary = {
+      version: '2023-08-01',
+      exportArn: arn,
+      startTime: now.toISOString(),
+      tableArn,
+      tableId: description.TableId,
+      exportTime: (type === 'FULL_EXPORT' ? exportTime : window!.to).toISOString(),
+      s3Bucket: options.bucket,
+      s3Prefix: prefix ?? null,
+      s3SseAlgorithm: 'AES256',
+      s3SseKmsKeyId: null,
+      manifestFilesS3Key: `${base}/manifest-files.json`,
+      outputFormat: format,
+      ...(type === 'INCREMENTAL_EXPORT' ? { exportFromTime: window!.from.toISOString(), exportToTime: window!.to.toISOString(), outputView: 'NEW_AND_OLD_IMAGES', exportType: 'INCREMENTAL_EXPORT' } : {}),
+    };
+    const written = await writeExportObjects({ bucket: options.bucket, base, lines, format, dataFiles: options.dataFiles, summary });
+    return { arn, summaryKey: written.manifest, itemCount: lines.length };
+  }
+
+  async function itemLines(table: string): Promise<ExportLine[]> {
+    const lines: ExportLine[] = [];
     for await (const page of paginateScan({ client: ddb }, { TableName: table })) {
-      for (const item of page.Items ?? []) lines.push(JSON.stringify({ Item: toWireItem(item) }));
+      for (const item of page.Items ?? []) lines.push({ Item: toWireItem(item) });
     }
     return lines;
   }
 
   /** The stream compacted to the last state of each item in the window, as an incremental export is. */
-  async function changeLines(streamArn: string, window: { from: Date; to: Date }, withOld: boolean): Promise<string[]> {
+  async function changeLines(streamArn: string, window: { from: Date; to: Date }, withOld: boolean): Promise<ExportLine[]> {
     const records = await changesOf(streamArn, true);
     const byKey = new Map<string, { first: TimedRecord; last: TimedRecord }>();
     for (const r of records) {
@@ -339,16 +409,16 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
       if (seen) seen.last = r;
       else byKey.set(key, { first: r, last: r });
     }
-    const lines: string[] = [];
+    const lines: ExportLine[] = [];
     for (const { first, last } of byKey.values()) {
       const oldImage = first.record.dynamodb?.OldImage;
       const deleted = last.record.eventName === 'REMOVE';
       if (deleted && oldImage === undefined) continue; // created and deleted inside the window
       const micros = BigInt(last.at.getTime()) * 1000n;
-      const line: Record<string, unknown> = { Metadata: { WriteTimestampMicros: { N: micros.toString() } }, Keys: toWireItem(last.record.dynamodb!.Keys!) };
+      const line: ExportLine = { Metadata: { WriteTimestampMicros: { N: micros.toString() } }, Keys: toWireItem(last.record.dynamodb!.Keys!) };
       if (withOld && oldImage) line.OldImage = toWireItem(oldImage);
       if (!deleted) line.NewImage = toWireItem(last.record.dynamodb!.NewImage!);
-      lines.push(JSON.stringify(line));
+      lines.push(line);
     }
     return lines;
   }
@@ -483,6 +553,7 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
         files: r.files,
       }));
     },
+    layExport,
     enablePitr(table, since) {
       if (since !== undefined) pitr.set(table, since);
       else if (!pitr.has(table)) pitr.set(table, new Date());
@@ -555,6 +626,77 @@ function tablesWrittenBy(operation: string, body: Record<string, unknown>): stri
 }
 
 type WireValue = Record<string, unknown>;
+
+/** One line of a data file: {Item} or {Metadata, Keys, OldImage?, NewImage?}, values in DynamoDB JSON. */
+type ExportLine = Record<string, Record<string, WireValue>>;
+
+/** The Ion text line of an export line, as DynamoDB writes it: `$ion_1_0 {Item:{…}}`. */
+export function ionLine(line: ExportLine): string {
+  const writer = makeTextWriter();
+  writer.stepIn(IonTypes.STRUCT);
+  for (const [field, item] of Object.entries(line)) {
+    writer.writeFieldName(field);
+    if (field === 'Metadata') {
+      writer.stepIn(IonTypes.STRUCT);
+      writer.writeFieldName('WriteTimestampMicros');
+      writer.writeDecimal(new Decimal(BigInt((item.WriteTimestampMicros as { N: string }).N), 0));
+      writer.stepOut();
+    } else {
+      writeIonStruct(writer, item);
+    }
+  }
+  writer.stepOut();
+  writer.close();
+  return '$ion_1_0 ' + decodeUtf8(writer.getBytes());
+}
+
+function writeIonStruct(writer: Writer, item: Record<string, WireValue>): void {
+  writer.stepIn(IonTypes.STRUCT);
+  for (const [name, value] of Object.entries(item)) {
+    writer.writeFieldName(name);
+    writeIonValue(writer, value);
+  }
+  writer.stepOut();
+}
+
+function writeIonValue(writer: Writer, v: WireValue): void {
+  const bytes = (b64: unknown) => new Uint8Array(Buffer.from(b64 as string, 'base64'));
+  const set = (annotation: string, values: unknown[], write: (x: unknown) => void) => {
+    writer.setAnnotations([annotation]);
+    writer.stepIn(IonTypes.LIST);
+    values.forEach(write);
+    writer.stepOut();
+  };
+  if (v.S !== undefined) writer.writeString(v.S as string);
+  else if (v.N !== undefined) writer.writeDecimal(ionDecimal(v.N as string));
+  else if (v.B !== undefined) writer.writeBlob(bytes(v.B));
+  else if (v.BOOL !== undefined) writer.writeBoolean(v.BOOL as boolean);
+  else if (v.NULL !== undefined) writer.writeNull(IonTypes.NULL);
+  else if (v.M !== undefined) writeIonStruct(writer, v.M as Record<string, WireValue>);
+  else if (v.L !== undefined) {
+    writer.stepIn(IonTypes.LIST);
+    for (const e of v.L as WireValue[]) writeIonValue(writer, e);
+    writer.stepOut();
+  } else if (v.SS !== undefined) set('$dynamodb_SS', v.SS as string[], (x) => writer.writeString(x as string));
+  else if (v.NS !== undefined) set('$dynamodb_NS', v.NS as string[], (x) => writer.writeDecimal(ionDecimal(x as string)));
+  else if (v.BS !== undefined) set('$dynamodb_BS', v.BS as string[], (x) => writer.writeBlob(bytes(x)));
+  else throw new Error(`Unsupported attribute value: ${Object.keys(v).join(',')}`);
+}
+
+/** A DynamoDB number as the Ion decimal DynamoDB writes: an integer's trailing zeros go to the exponent (600 → 6d2). */
+export function ionDecimal(text: string): Decimal {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`Not a DynamoDB number: ${text}`);
+  const fraction = m[3] ?? '';
+  let digits = ((m[2] ?? '') + fraction).replace(/^0+(?=\d)/, '');
+  let exponent = Number(m[4] ?? '0') - fraction.length;
+  if (/^0*$/.test(digits)) return new Decimal(0n, 0);
+  const trailing = digits.length - digits.replace(/0+$/, '').length;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  const coefficient = BigInt(digits);
+  return new Decimal(m[1] === '-' ? -coefficient : coefficient, exponent);
+}
 
 /** The SDK's AttributeValue back to DynamoDB JSON as it travels on the wire and sits in export files. */
 export function toWireItem(item: Record<string, AttributeValue>): Record<string, WireValue> {
