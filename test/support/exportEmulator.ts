@@ -309,10 +309,10 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
     };
     record.outcome = (async () => {
       if (behaviour.failure) return { ok: false as const, ...behaviour.failure };
-      const lines = window
-        ? await changeLines(description.LatestStreamArn!, window, spec?.ExportViewType !== 'NEW_IMAGE')
-        : await itemLines(table);
       try {
+        const lines = window
+          ? await changeLines(description.LatestStreamArn!, window, spec?.ExportViewType !== 'NEW_IMAGE')
+          : await itemLines(table);
         const written = await writeExportObjects({ bucket, base, lines, format, dataFiles: behaviour.dataFiles, summary: summaryBase });
         record.files.push(...written.files);
         return { ok: true as const, manifest: written.manifest, itemCount: lines.length, billed: written.billed };
@@ -695,14 +695,15 @@ export function ionDecimal(text: string): Decimal {
   digits = digits.slice(0, digits.length - trailing);
   exponent += trailing;
   const coefficient = BigInt(digits);
-  return new Decimal(m[1] === '-' ? -coefficient : coefficient, exponent);
+  // The sign must be passed as well: ion-js's constructor defaults isNegative to false and then prints -5 as 5.
+  const negative = m[1] === '-';
+  return new Decimal(negative ? -coefficient : coefficient, exponent, negative);
 }
 
 /** The SDK's AttributeValue back to DynamoDB JSON as it travels on the wire and sits in export files. */
 export function toWireItem(item: Record<string, AttributeValue>): Record<string, WireValue> {
-  const out: Record<string, WireValue> = {};
-  for (const [name, value] of Object.entries(item)) out[name] = toWireValue(value);
-  return out;
+  // Object.fromEntries defines own properties: an attribute named __proto__ stays an attribute.
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, toWireValue(value)]));
 }
 
 function toWireValue(v: AttributeValue): WireValue {
