@@ -5,9 +5,10 @@
 // exports give the same records as JSON exports of the same items, whether found or requested (export.format ION).
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand, UpdateContinuousBackupsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { cdcCatalog, fullRefreshCatalog, jsonFile, numbersAsText, ofType, runCli, traces } from '../support/cli.js';
+import { cdcCatalog, fullRefreshCatalog, jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, scanAllItems, testClient, uniqueName } from '../support/dynamo.js';
 import { startExportEmulator, type ExportEmulator } from '../support/exportEmulator.js';
+import { lastStateOf, runWatched } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
 import { startS3Server, type RunningS3Server } from '../support/s3Server.js';
 
@@ -267,6 +268,29 @@ describe('export.mode existing, replication mode s3_export', () => {
     const last = await run(third.lastState);
     expect(last.records).toEqual([]);
     expect(emulator.exports().filter((e) => e.table === table)).toEqual([]);
+  });
+});
+
+describe('export.mode existing, kill -9 and resume', () => {
+  it('killed while an Ion export found in the bucket is read: the next sync reads on in it, every item delivered once', async () => {
+    const table = uniqueName('xe_kill');
+    await createTable(client, table, { hash: ['pk', 'S'], range: ['sk', 'N'] });
+    await putItems(client, table, Array.from({ length: 900 }, (_, i) => mixedItem(i)));
+    await emulator.layExport(table, { bucket: s3.bucket, prefix: `${table}/k`, format: 'ION', dataFiles: 5 });
+    const cfg = config(table, `${table}/k`, {}, { checkpoint_records: 50, read_concurrency: 1 });
+    const catalog = fullRefreshCatalog(table);
+
+    const killed = await runWatched(['read', '--config', jsonFile(cfg), '--catalog', jsonFile(catalog)], { killWhen: (_line, seen) => seen >= 300 });
+    const killedTexts = ofType(killed.lines.map(parseLine), 'RECORD').map((m) => JSON.stringify(numbersAsText(m.record.data)));
+    expect(killedTexts.length).toBeGreaterThanOrEqual(300);
+    expect(killedTexts.length).toBeLessThan(900);
+    const state = lastStateOf(killed.lines)!;
+    expect(state[0].state.stream.stream_state.export.export_arn).toMatch(/\/export\//);
+    let resumed!: Awaited<ReturnType<typeof readOk>>;
+    expect(await forbiddenCallsDuring(table, async () => (resumed = await readOk(cfg, catalog, state)))).toEqual([]);
+    expect(resumed.texts.length).toBeLessThan(900);
+    const all = new Set([...killedTexts, ...resumed.texts]);
+    expect(all.size).toBe(900);
   });
 });
 
