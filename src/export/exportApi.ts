@@ -55,7 +55,7 @@ export interface PollPolicy {
 export function exportTargetFromConfig(config: Config): ExportTarget {
   const e = config.export ?? {};
   if (!e.s3_bucket) {
-    throw configError('Exports to S3 are configured (initial_load export, replication mode s3_export or on_data_loss export) but export.s3_bucket is not set.');
+    throw configError('Exports to S3 are configured (initial_load export, replication mode s3_export, on_data_loss export or export.mode existing) but export.s3_bucket is not set.');
   }
   const prefix = (e.s3_prefix ?? '').replace(/\/+$/, '');
   return {
