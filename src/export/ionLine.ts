@@ -6,13 +6,23 @@
 // $dynamodb_SS / $dynamodb_NS / $dynamodb_BS.
 //
 // The record text is written straight from ion-js's cursor (Reader): no object keyed by attribute names is ever
-// built, so any name reaches the record, in the order the line gives. Numbers never pass through a JS number or
+// built, so any name reaches the record. Members come in the order the DynamoDB JSON path gives them (integer-like
+// names first, ascending, then the others in the line's order: wireTranscoder.ts's orderedMembers), so that the same
+// items give the same record text from either format. Numbers never pass through a JS number or
 // ion-js's Decimal.toString (which prints 600 as "6E+2"): their text is built from the coefficient and exponent.
 import { IonTypes, makeReader, type IonType, type Reader } from 'ion-js';
 import { ExportLineError, type LineConversion } from '../convert/exportLines.js';
+import { arrayIndexOfName, orderedMembers } from '../convert/wireTranscoder.js';
 
 /** What a line converter needs: the kind is the converter's own. */
 export type IonLineConversion = Omit<LineConversion, 'kind'>;
+
+/** One member of a struct as record text, with the array index its name stands for (-1: none), for ordering. */
+interface MemberText {
+  readonly name: string;
+  readonly index: number;
+  readonly text: string;
+}
 
 /** The JSON number text of an Ion decimal (sign, coefficient, exponent), every digit kept, never in exponent form. */
 export function ionDecimalToJson(coefficient: bigint, exponent: number, negative: boolean): string {
@@ -59,7 +69,7 @@ function valueToJson(reader: Reader, type: IonType): string {
     case IonTypes.LIST:
       return listToJson(reader);
     case IonTypes.STRUCT:
-      return '{' + structMembers(reader).join(',') + '}';
+      return '{' + texts(structMembers(reader)).join(',') + '}';
     default:
       // Floats, timestamps, clobs and s-expressions are no DynamoDB type: a float would not be exact either.
       throw new ExportLineError(`holds an Ion ${type.name}, which is no DynamoDB type`);
@@ -86,31 +96,20 @@ function fieldNameOf(reader: Reader): string {
   return name;
 }
 
-/** The members of the struct the reader is on, as `"name":value` texts, in the line's order. */
-function structMembers(reader: Reader, omit?: ReadonlySet<string>): string[] {
-  const parts: string[] = [];
+/** The members of the struct the reader is on, `"name":value` texts, in the record's order (orderedMembers). */
+function structMembers(reader: Reader, omit?: ReadonlySet<string>): MemberText[] {
+  const members: MemberText[] = [];
   reader.stepIn();
   for (let type = reader.next(); type !== null; type = reader.next()) {
     const name = fieldNameOf(reader);
     if (omit !== undefined && omit.has(name)) continue;
-    parts.push(JSON.stringify(name) + ':' + valueToJson(reader, type));
+    members.push({ name, index: arrayIndexOfName(name), text: JSON.stringify(name) + ':' + valueToJson(reader, type) });
   }
   reader.stepOut();
-  return parts;
+  return orderedMembers(members);
 }
 
-/** An item's members as [name, member text] pairs, for records merged from two images. */
-function structPairs(reader: Reader, omit?: ReadonlySet<string>): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  reader.stepIn();
-  for (let type = reader.next(); type !== null; type = reader.next()) {
-    const name = fieldNameOf(reader);
-    if (omit !== undefined && omit.has(name)) continue;
-    pairs.push([name, JSON.stringify(name) + ':' + valueToJson(reader, type)]);
-  }
-  reader.stepOut();
-  return pairs;
-}
+const texts = (members: readonly MemberText[]): string[] => members.map((m) => m.text);
 
 const objectText = (members: readonly string[], suffix: string) => '{' + members.join(',') + (members.length === 0 ? suffix.slice(1) : suffix) + '}';
 
@@ -148,7 +147,7 @@ export function ionFullExportLineConverter(options: IonLineConversion): (line: s
       for (let type = reader.next(); type !== null; type = reader.next()) {
         if (reader.fieldName() !== 'Item') continue;
         if (type !== IonTypes.STRUCT || reader.isNull()) throw new ExportLineError('has an Item that is not a struct');
-        record = objectText(structMembers(reader, options.omit), suffix);
+        record = objectText(texts(structMembers(reader, options.omit)), suffix);
       }
       if (record === undefined) throw new ExportLineError('has no Item');
       return record;
@@ -173,24 +172,25 @@ export function ionIncrementalLineConverter(options: IonLineConversion): (line: 
     guarded(line, () => {
       const reader = openLine(line);
       let micros: string | undefined;
-      let keys: Array<[string, string]> | undefined;
-      let newImage: string[] | undefined;
-      let oldImage: Array<[string, string]> | undefined;
+      let keys: MemberText[] | undefined;
+      let newImage: MemberText[] | undefined;
+      let oldImage: MemberText[] | undefined;
       for (let type = reader.next(); type !== null; type = reader.next()) {
         const field = reader.fieldName();
         const isStruct = type === IonTypes.STRUCT && !reader.isNull();
         if (field === 'Metadata' && isStruct) micros = microsOf(reader);
-        else if (field === 'Keys' && isStruct) keys = structPairs(reader, options.omit);
+        else if (field === 'Keys' && isStruct) keys = structMembers(reader, options.omit);
         else if (field === 'NewImage' && isStruct) newImage = structMembers(reader, options.omit);
-        else if (field === 'OldImage' && isStruct) oldImage = structPairs(reader, options.omit);
+        else if (field === 'OldImage' && isStruct) oldImage = structMembers(reader, options.omit);
       }
       if (micros === undefined) throw new ExportLineError('has no Metadata.WriteTimestampMicros');
       if (keys === undefined) throw new ExportLineError('has no Keys');
-      if (newImage !== undefined) return objectText(newImage, options.recordSuffix?.({ kind: 'upsert', writeTimeMicros: micros }) ?? '');
-      // A delete: the item as it was (NEW_AND_OLD_IMAGES), its key attributes as the keys say, at least the keys.
+      if (newImage !== undefined) return objectText(texts(newImage), options.recordSuffix?.({ kind: 'upsert', writeTimeMicros: micros }) ?? '');
+      // A delete: the item as it was (NEW_AND_OLD_IMAGES), its key attributes as the keys say, at least the keys:
+      // `{...OldImage, ...Keys}` as the JSON path merges them (a key replaces the old image's member in place).
       const suffix = options.recordSuffix?.({ kind: 'delete', writeTimeMicros: micros }) ?? '';
-      const members = new Map<string, string>(oldImage ?? []);
-      for (const [name, text] of keys) members.set(name, text);
-      return objectText([...members.values()], suffix);
+      const members = new Map<string, MemberText>((oldImage ?? []).map((m) => [m.name, m]));
+      for (const key of keys) members.set(key.name, key);
+      return objectText(texts(orderedMembers([...members.values()])), suffix);
     });
 }

@@ -4,6 +4,7 @@
 // point-in-time recovery asked about, no Scan; a prefix without an export of the table is a config_error. Ion
 // exports give the same records as JSON exports of the same items, whether found or requested (export.format ION).
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand, UpdateContinuousBackupsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { createSignedJsonRpc, type SdkClientLike } from '../../src/aws/signedJsonRpc.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cdcCatalog, fullRefreshCatalog, jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, scanAllItems, testClient, uniqueName } from '../support/dynamo.js';
@@ -16,14 +17,19 @@ const ddbEndpoint = inject('ddbEndpoint');
 let s3: RunningS3Server;
 let emulator: ExportEmulator;
 let client: ReturnType<typeof testClient>;
+let rpc: ReturnType<typeof createSignedJsonRpc>;
 
 beforeAll(async () => {
   s3 = await startS3Server('exports');
   emulator = await startExportEmulator({ ddbEndpoint, s3Endpoint: s3.endpoint });
   client = testClient(emulator.endpoint);
+  rpc = createSignedJsonRpc(client as unknown as SdkClientLike);
 });
 
+const rawPut = (table: string, item: string) => rpc.call('DynamoDB_20120810.PutItem', `{"TableName":${JSON.stringify(table)},"Item":${item}}`);
+
 afterAll(async () => {
+  rpc?.destroy();
   await emulator?.close();
   await s3?.close();
 });
@@ -56,6 +62,8 @@ async function read(cfg: Record<string, unknown>, catalog: unknown, state?: unkn
     messages,
     records,
     texts: records.map((r) => JSON.stringify(r)),
+    /** Each record's data as the connector wrote it (member order included: JSON.parse would reorder it). */
+    dataTexts: run.lines.filter((l) => l.startsWith('{"type":"RECORD"')).map((l) => l.slice(l.indexOf('"data":') + 7, l.lastIndexOf(',"emitted_at":'))),
     lastState: states.length > 0 ? [states.at(-1).state] : undefined,
     streamState: states.at(-1)?.state?.stream?.stream_state,
     errors: traces(messages, 'ERROR'),
@@ -93,6 +101,10 @@ function mixedItem(i: number): Record<string, AttributeValue> {
     nested: { M: { list: { L: [{ NULL: true }, { BOOL: false }, { N: '3.14' }, { M: {} }, { L: [] }, { S: '' }] }, 'a-b': { S: 'dash' } } },
     constructor: { S: 'ctor' },
     'quote"and\nnewline': { S: 'odd name' },
+    // Integer-like names: the JSON path puts them first, ascending; the Ion path must give the same order.
+    '12': { S: 'twelve' },
+    '0': { N: String(i) },
+    deep: { M: { z: { S: 'z' }, '3': { S: 'three' }, '1': { BOOL: true } } },
   } as Record<string, AttributeValue>;
 }
 
@@ -110,7 +122,9 @@ describe('export.mode existing, full refresh', () => {
     await putItems(client, other, [{ pk: { S: 'not mine' } }]);
     await emulator.layExport(other, { bucket: s3.bucket, prefix: `${table}/json` });
     await emulator.layExport(other, { bucket: s3.bucket, prefix: `${table}/ion`, format: 'ION' });
-    await putItems(client, table, Array.from({ length: 260 }, (_, i) => mixedItem(40 + i)));
+    await putItems(client, table, Array.from({ length: 259 }, (_, i) => mixedItem(40 + i)));
+    // One item written as raw wire JSON: the SDK's marshalling cannot carry an attribute named __proto__.
+    await rawPut(table, `{"pk":{"S":"acct#proto"},"sk":{"N":"7"},"__proto__":{"M":{"__proto__":{"S":"deep"},"0":{"N":"1"}}},"b":{"S":"x"},"5":{"S":"five"}}`);
     await emulator.layExport(table, { bucket: s3.bucket, prefix: `${table}/json`, dataFiles: 4 });
     await emulator.layExport(table, { bucket: s3.bucket, prefix: `${table}/ion`, format: 'ION', dataFiles: 4 });
 
@@ -127,6 +141,13 @@ describe('export.mode existing, full refresh', () => {
     const ionTexts = sorted(byIon.texts);
     const firstDiff = ionTexts.findIndex((t, i) => t !== jsonTexts[i]);
     expect([ionTexts[firstDiff], firstDiff]).toEqual([jsonTexts[firstDiff], -1]);
+    expect(sorted(byIon.dataTexts)).toEqual(sorted(byJson.dataTexts));
+    expect(byIon.dataTexts).toHaveLength(300);
+    // DynamoDB keeps its own order of the other names; integer-like ones come first, `__proto__` stays data.
+    const proto = byIon.dataTexts.find((t) => t.includes('"pk":"acct#proto"'))!;
+    expect(proto.startsWith('{"5":"five",')).toBe(true);
+    expect(proto).toContain('"__proto__":{"0":1,"__proto__":"deep"}');
+    expect(byIon.dataTexts.find((t) => t.includes('"pk":"acct#001"'))).toMatch(/^\{"0":1,"12":"twelve",.*"deep":\{"1":true,"3":"three","z":"z"\}/);
     const one = byIon.records.find((r) => r.pk === 'acct#001')!;
     expect(one.sk).toBe(mixedItem(1).sk!.N);
     expect(one.round).toBe('39370');
@@ -136,7 +157,6 @@ describe('export.mode existing, full refresh', () => {
     expect([...one.scores].sort()).toEqual(['1', '1.5', '99999999999999999999999999999999999999']);
     expect(one.bin).toBe(Buffer.from([0, 1, 255, 7]).toString('base64'));
     expect(one.blobs).toEqual(['AQ==', 'AgM=']);
-    // (__proto__ is covered by the Ion reader's own tests: the SDK the emulator scans with cannot carry it.)
     expect(Object.keys(one)).toEqual(expect.arrayContaining(['constructor', 'quote"and\nnewline']));
 
     // export.export_arn pins one export: the older one, with its 40 items.

@@ -110,7 +110,8 @@ describe('a hand-written Ion export', () => {
     const { byFile } = await readRecords(ION_SUMMARY);
     expect(byFile[1]).toEqual([
       '{"Authors":["Author1","Author2"],"Dimensions":"8.5 x 11.0 x 1.5","ISBN":"333-3333333333","Id":103,"InPublication":false,"PageCount":600,"Price":2000,"ProductCategory":"Book","Title":"Book 103 Title"}',
-      `{"pk":39370,"sk":25130455,"big":99999999999999999999999999999999999999${'0'.repeat(88)},"tiny":0.${'0'.repeat(129)}1,"neg":-1234567890123456789012345678901234567.8,"odd-name":"dash","__proto__":null,"0":"zero"}`,
+      // Integer-like names first, ascending, as the DynamoDB JSON path orders them; `__proto__` is an attribute.
+      `{"0":"zero","12":"twelve","pk":39370,"sk":25130455,"big":99999999999999999999999999999999999999${'0'.repeat(88)},"tiny":0.${'0'.repeat(129)}1,"neg":-1234567890123456789012345678901234567.8,"odd-name":"dash","__proto__":null}`,
     ]);
   });
 });

@@ -75,17 +75,20 @@ describe('Ion full export lines', () => {
     );
   });
 
-  it('keeps any attribute name, in the order of the line', () => {
-    const line = `$ion_1_0 {Item:{zeta:1.,'__proto__':"p",'constructor':"c",'0':"zero",'a-b':"dash",'quote"':"q",'line\\nbreak':"n",'é😀':"u"}}`;
-    expect(convert(line)).toBe('{"zeta":1,"__proto__":"p","constructor":"c","0":"zero","a-b":"dash","quote\\"":"q","line\\nbreak":"n","é😀":"u"}');
+  it('keeps any attribute name: integer-like ones first, ascending (as the JSON path orders them), the others in the order of the line', () => {
+    const line = `$ion_1_0 {Item:{zeta:1.,'__proto__':"p",'constructor':"c",'12':"twelve",'0':"zero",'a-b':"dash",'quote"':"q",'line\\nbreak':"n",'é😀':"u",'012':"not an index",m:{b:1.,'4294967294':2.,'2':3.,'4294967295':4.}}}`;
+    expect(convert(line)).toBe(
+      '{"0":"zero","12":"twelve","zeta":1,"__proto__":"p","constructor":"c","a-b":"dash","quote\\"":"q","line\\nbreak":"n","é😀":"u","012":"not an index","m":{"2":3,"4294967294":2,"b":1,"4294967295":4}}',
+    );
   });
 
   it('gives the same text as the DynamoDB JSON line of the same item', () => {
-    const ion = `$ion_1_0 {Item:{pk:"acct#1",sk:12345678901234567890123456789012345678.,tags:$dynamodb_SS::["a","b"],bin:{{3q2+7w==}},price:-1d-36,m:{open:true,gone:null,list:["x",1d-36]}}}`;
+    const ion = `$ion_1_0 {Item:{pk:"acct#1",sk:12345678901234567890123456789012345678.,tags:$dynamodb_SS::["a","b"],bin:{{3q2+7w==}},'7':"seven",price:-1d-36,'__proto__':{'2':1.,a:2.,'1':3.},m:{open:true,gone:null,'10':"ten",list:["x",1d-36,{'9':1.,'0':2.}]},'0':"zero"}}`;
     const json =
-      '{"Item":{"pk":{"S":"acct#1"},"sk":{"N":"12345678901234567890123456789012345678"},"tags":{"SS":["a","b"]},"bin":{"B":"3q2+7w=="},"price":{"N":"-0.000000000000000000000000000000000001"},"m":{"M":{"open":{"BOOL":true},"gone":{"NULL":true},"list":{"L":[{"S":"x"},{"N":"0.000000000000000000000000000000000001"}]}}}}}';
+      '{"Item":{"pk":{"S":"acct#1"},"sk":{"N":"12345678901234567890123456789012345678"},"tags":{"SS":["a","b"]},"bin":{"B":"3q2+7w=="},"7":{"S":"seven"},"price":{"N":"-0.000000000000000000000000000000000001"},"__proto__":{"M":{"2":{"N":"1"},"a":{"N":"2"},"1":{"N":"3"}}},"m":{"M":{"open":{"BOOL":true},"gone":{"NULL":true},"10":{"S":"ten"},"list":{"L":[{"S":"x"},{"N":"0.000000000000000000000000000000000001"},{"M":{"9":{"N":"1"},"0":{"N":"2"}}}]}}},"0":{"S":"zero"}}}';
     const options = { recordSuffix: () => ',"_x":1', omit: new Set(['bin']) };
     expect(ionFullExportLineConverter(options)(ion)).toBe(fullExportLineConverter(options)(json));
+    expect(ionFullExportLineConverter(options)(ion)).toMatch(/^\{"0":"zero","7":"seven","pk":"acct#1",.*"__proto__":\{"1":3,"2":1,"a":2\}/);
   });
 
   it('refuses what is not a DynamoDB item', () => {
@@ -108,7 +111,16 @@ describe('Ion incremental export lines (shape inferred from the JSON one: AWS sh
       json('{"Metadata":{"WriteTimestampMicros":{"N":"1774379199746599"}},"Keys":{"pk":{"S":"b"}},"OldImage":{"n":{"N":"5"},"pk":{"S":"b"}}}'),
     );
     expect(ion('$ion_1_0 {Keys:{pk:"c"},Metadata:{WriteTimestampMicros:"1774379199746600"}}')).toBe('{"pk":"c"}');
-    expect(seen).toEqual(['upsert@1774379199746598', 'delete@1774379199746599', 'delete@1774379199746599', 'delete@1774379199746600']);
+    // Integer-like names in images and keys, a delete's merge of both: the order the JSON path gives.
+    const orderedDelete = ion(`$ion_1_0 {Metadata:{WriteTimestampMicros:1.},Keys:{pk:"d",'9':"k9"},OldImage:{z:1.,'9':"old",pk:"d",'3':"x"}}`);
+    expect(orderedDelete).toBe('{"3":"x","9":"k9","z":1,"pk":"d"}');
+    expect(orderedDelete).toBe(
+      json('{"Metadata":{"WriteTimestampMicros":{"N":"1"}},"Keys":{"pk":{"S":"d"},"9":{"S":"k9"}},"OldImage":{"z":{"N":"1"},"9":{"S":"old"},"pk":{"S":"d"},"3":{"S":"x"}}}'),
+    );
+    expect(ion(`$ion_1_0 {Metadata:{WriteTimestampMicros:2.},Keys:{pk:"e"},NewImage:{pk:"e",'1':true}}`)).toBe(
+      json('{"Metadata":{"WriteTimestampMicros":{"N":"2"}},"Keys":{"pk":{"S":"e"}},"NewImage":{"pk":{"S":"e"},"1":{"BOOL":true}}}'),
+    );
+    expect(seen.slice(0, 4)).toEqual(['upsert@1774379199746598', 'delete@1774379199746599', 'delete@1774379199746599', 'delete@1774379199746600']);
     expect(() => ion('$ion_1_0 {Keys:{pk:"c"}}')).toThrow(/WriteTimestampMicros/);
   });
 });
