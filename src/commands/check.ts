@@ -1,9 +1,10 @@
 // check: validate the config (every problem at once), then list tables, describe each included table and read one
 // item from it; in DynamoDB Streams mode also describe its stream and read one record from it. Exactly one
-// CONNECTION_STATUS; a failure names the table and the permission or field at fault.
+// CONNECTION_STATUS; a failure names the table and the permission or field at fault. With export.mode existing it
+// also lists the export prefix (S3 only: no export permission is needed) and finds an export of each table there.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { createDynamoDBClient, createStreamsClient } from '../aws/clients.js';
+import { createDynamoDBClient, createS3Client, createStreamsClient } from '../aws/clients.js';
 import { toConnectorError } from '../aws/errors.js';
 import { withRetry } from '../aws/retry.js';
 import { configProblems, parseConfig } from '../config/validate.js';
@@ -11,6 +12,7 @@ import type { Config } from '../config/validate.js';
 import { cursorIndexEntryFor, isExactTableName, resolveCursorIndex } from '../discovery/cursorIndex.js';
 import { listIncludedTables } from '../discovery/discover.js';
 import { ConnectorError } from '../errors/ConnectorError.js';
+import { exportTargetFromConfig, exportsOfTable, listExports, noExportError } from '../export/index.js';
 import { streamProblem } from '../streams/changeReader.js';
 import { streamAccessProblem } from '../streams/streamAccess.js';
 import { describeTable, type CallContext } from '../discovery/tables.js';
@@ -50,6 +52,7 @@ export async function* check(rawConfig: unknown): AsyncGenerator<Message> {
       ...unknownIndexTables(config, tables),
       ...(await mapConcurrent(tables, CHECK_CONCURRENCY, (table) => checkTable(ctx, config, table, streamsClient))).filter((f): f is string => f !== undefined),
     ];
+    if (config.export?.mode === 'existing') failures.push(...(await existingExportProblems(config, tables, log)));
     yield* logs;
     if (failures.length === 0) {
       yield connectionStatusMessage('SUCCEEDED');
@@ -72,6 +75,23 @@ function unknownIndexTables(config: Config, tables: readonly string[]): string[]
   return (config.cursor_indexes ?? [])
     .filter((entry) => isExactTableName(entry.table) && !tables.includes(entry.table))
     .map((entry) => `cursor_indexes: table ${entry.table} (index ${entry.index}) does not exist in this account and region, or table filters exclude it`);
+}
+
+/** export.mode existing: the prefix can be listed and holds an export of every table (by name). */
+async function existingExportProblems(config: Config, tables: readonly string[], log: Logger): Promise<string[]> {
+  const s3 = await createS3Client(config);
+  try {
+    const target = exportTargetFromConfig(config);
+    const found = await listExports({ s3, log, maxRetries: Math.min(config.max_retries ?? CHECK_MAX_RETRIES, CHECK_MAX_RETRIES) }, target);
+    const pinned = target.existing?.exportArn;
+    return tables
+      .filter((name) => !exportsOfTable(found, { name, arn: undefined }).some((e) => pinned === undefined || e.exportArn === pinned))
+      .map((name) => `table ${name}: ${noExportError(target, name, pinned === undefined ? 'no export' : `no export ${pinned}`).message}`);
+  } catch (err) {
+    return [toConnectorError(err, 's3:ListBucket', 'the export prefix').message];
+  } finally {
+    s3.destroy();
+  }
 }
 
 /** Returns why the table cannot be read, or undefined when it can. */

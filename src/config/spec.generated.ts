@@ -131,6 +131,18 @@ export type S3Region = string;
  */
 export type S3EndpointURL = string;
 /**
+ * request: the connector asks DynamoDB for the exports it needs (ExportTableToPointInTime). existing: it loads exports already in the bucket under s3_prefix (made by a schedule of your own), needing only s3:ListBucket and s3:GetObject; on_data_loss export still requests one.
+ */
+export type Exports = 'request' | 'existing';
+/**
+ * Mode existing: load this one export only (arn:aws:dynamodb:…:table/…/export/…) instead of the newest.
+ */
+export type ExportARN = string;
+/**
+ * The format of the exports the connector requests (ExportFormat). Exports found in the bucket are read in whichever format they have.
+ */
+export type ExportFormat = 'DYNAMODB_JSON' | 'ION';
+/**
  * Table name or glob pattern (* and ?).
  */
 export type Table = string;
@@ -211,7 +223,7 @@ export interface ExportToS3FullThenIncrementalExports {
   [k: string]: unknown;
 }
 /**
- * Where DynamoDB writes exports (initial_load export, replication mode s3_export, on_data_loss export). The connector reads the files back with the same credentials.
+ * Where DynamoDB writes exports (initial_load export, replication mode s3_export, on_data_loss export), or, with mode existing, where exports made beforehand are found. The connector reads the files back with the same credentials.
  */
 export interface ExportToS3 {
   s3_bucket?: S3Bucket;
@@ -219,5 +231,8 @@ export interface ExportToS3 {
   s3_bucket_owner?: BucketOwnerAccount;
   s3_region?: S3Region;
   s3_endpoint?: S3EndpointURL;
+  mode?: Exports;
+  export_arn?: ExportARN;
+  format?: ExportFormat;
   [k: string]: unknown;
 }

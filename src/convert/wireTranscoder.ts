@@ -623,8 +623,11 @@ export class WireTranscoder {
   }
 }
 
-/** Integer-like names first, ascending, then the others as they came: the order of a JavaScript object's keys. */
-function orderedMembers(members: Member[]): Member[] {
+/**
+ * Integer-like names first, ascending, then the others as they came: the order of a JavaScript object's keys. Also
+ * used by readers of other formats (Amazon Ion exports) so that their records have the same member order.
+ */
+export function orderedMembers<T extends { readonly index: number }>(members: T[]): T[] {
   if (!members.some((m) => m.index >= 0)) return members;
   const indexed = members.filter((m) => m.index >= 0).sort((a, b) => a.index - b.index);
   return [...indexed, ...members.filter((m) => m.index < 0)];
@@ -678,7 +681,7 @@ function outputArrayIndex(buf: Buffer, start: number, end: number): number {
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= DIGIT_0 && c <= DIGIT_9;
 
 /** The same test on a decoded name (one written with escapes). */
-function arrayIndexOfName(name: string): number {
+export function arrayIndexOfName(name: string): number {
   if (!/^(?:0|[1-9][0-9]{0,9})$/.test(name)) return -1;
   const value = Number(name);
   return value < 4294967295 ? value : -1;

@@ -1,6 +1,7 @@
 // How the export reader reads one data file, whatever its format: the file's decompressed bytes → pages of record
 // texts. The reader (exportReader.ts) does the rest for every format: downloads, gunzip, resume, retries, the item
-// count check, checkpoints. DynamoDB JSON is one format (jsonDataFile.ts); another plugs in by implementing this.
+// count check, checkpoints. DynamoDB JSON (jsonDataFile.ts) and Amazon Ion (ionDataFile.ts) implement it;
+// dataFormat.ts picks one by the export's outputFormat.
 
 /** Items per page handed to the orchestrator: large enough to amortise a page, small enough to resume close by. */
 export const PAGE_ITEMS = 1000;

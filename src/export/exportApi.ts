@@ -16,6 +16,7 @@ import { ConnectorError, configError } from '../errors/ConnectorError.js';
 import type { Logger } from '../log.js';
 import type { ExportState } from '../state/streamState.js';
 import { abortableSleep } from './abortableSleep.js';
+import type { ExportFormat } from './dataFormat.js';
 
 /** AWS's limits on an incremental export's window (ExportFromTime..ExportToTime), for callers that plan windows. */
 export const MIN_INCREMENTAL_WINDOW_MS = 15 * 60_000;
@@ -29,6 +30,13 @@ export interface ExportTarget {
   /** Without a trailing slash; undefined for the bucket's root. */
   prefix?: string;
   bucketOwner?: string;
+  /** The format of the exports requested (ExportFormat); DYNAMODB_JSON when unset. */
+  format?: ExportFormat;
+  /**
+   * export.mode existing: exports are not requested but found under the prefix (existingExports.ts); `exportArn`
+   * pins one of them.
+   */
+  existing?: { exportArn?: string };
 }
 
 export interface ExportApiContext {
@@ -47,10 +55,16 @@ export interface PollPolicy {
 export function exportTargetFromConfig(config: Config): ExportTarget {
   const e = config.export ?? {};
   if (!e.s3_bucket) {
-    throw configError('Exports to S3 are configured (initial_load export, replication mode s3_export or on_data_loss export) but export.s3_bucket is not set.');
+    throw configError('Exports to S3 are configured (initial_load export, replication mode s3_export, on_data_loss export or export.mode existing) but export.s3_bucket is not set.');
   }
   const prefix = (e.s3_prefix ?? '').replace(/\/+$/, '');
-  return { bucket: e.s3_bucket, ...(prefix ? { prefix } : {}), ...(e.s3_bucket_owner ? { bucketOwner: e.s3_bucket_owner } : {}) };
+  return {
+    bucket: e.s3_bucket,
+    ...(prefix ? { prefix } : {}),
+    ...(e.s3_bucket_owner ? { bucketOwner: e.s3_bucket_owner } : {}),
+    ...(e.format === 'ION' ? { format: 'ION' as const } : {}),
+    ...(e.mode === 'existing' ? { existing: e.export_arn ? { exportArn: e.export_arn } : {} } : {}),
+  };
 }
 
 /**
@@ -59,6 +73,8 @@ export function exportTargetFromConfig(config: Config): ExportTarget {
  */
 export function clientTokenFor(tableArn: string, stream: string, part: ExportState, target: ExportTarget): string {
   const identity = [tableArn, stream, part.kind, part.requested_at, part.export_time ?? '', part.window?.from ?? '', part.window?.to ?? '', target.bucket, target.prefix ?? ''];
+  // Only a non-default format joins the identity, so the tokens of DynamoDB JSON exports stay what they were.
+  if (target.format !== undefined && target.format !== 'DYNAMODB_JSON') identity.push(target.format);
   return 'source-dynamodb-' + createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 40);
 }
 
@@ -75,7 +91,7 @@ export async function requestExport(api: ExportApiContext, request: ExportReques
   const input: ExportTableToPointInTimeCommandInput = {
     TableArn: request.tableArn,
     S3Bucket: target.bucket,
-    ExportFormat: 'DYNAMODB_JSON',
+    ExportFormat: target.format ?? 'DYNAMODB_JSON',
     ClientToken: clientTokenFor(request.tableArn, request.stream, part, target),
     ...(target.prefix ? { S3Prefix: target.prefix } : {}),
     ...(target.bucketOwner ? { S3BucketOwner: target.bucketOwner } : {}),

@@ -2,7 +2,8 @@
 // records handed to the orchestrator with positions it can checkpoint. The export ARN is checkpointed before the
 // first wait, and the request itself is idempotent, so a sync killed at any point resumes the same export and never
 // starts a second one. What follows a finished export (a committed cursor, the next window, the stream) is the
-// orchestrator's: it gets the outcome and emits the next state itself.
+// orchestrator's: it gets the outcome and emits the next state itself. An export found in the bucket (export.mode
+// existing) is read the same way, without any call to DynamoDB's export API.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConnectorError } from '../errors/ConnectorError.js';
@@ -19,9 +20,9 @@ import {
   type PollPolicy,
 } from './exportApi.js';
 import type { RecordSuffix } from '../convert/exportLines.js';
+import { dataFileFormatFor } from './dataFormat.js';
 import { ExportProgress } from './exportProgress.js';
 import { readDataFiles } from './exportReader.js';
-import { jsonDataFileFormat } from './jsonDataFile.js';
 import { manifestSummaryKey, readManifestFiles, readManifestSummary } from './manifest.js';
 import { openObject, type S3ReadContext } from './s3Objects.js';
 
@@ -40,6 +41,8 @@ export interface ExportPlan {
   /** Top-level attributes left out of the records. */
   omit?: ReadonlySet<string>;
   poll?: PollPolicy;
+  /** An export made beforehand, found under the prefix (export.mode existing): read from its summary, never requested or described. */
+  found?: { summaryKey: string };
 }
 
 export type ExportOutcome =
@@ -93,31 +96,40 @@ export async function readExport(ctx: SourceContext, plan: ExportPlan): Promise<
   const what = plan.export.kind === 'full' ? 'full export' : `incremental export of ${plan.export.window!.from} .. ${plan.export.window!.to}`;
   let part = plan.export;
 
-  if (part.export_arn === null) {
-    // Checkpointed first: the request's ClientToken derives from it, so asking again after a crash is harmless.
-    const pending = part;
-    await ctx.emit([], () => plan.stateWith(pending), 'now');
-    const description = await requestExport(api, { stream, tableArn: table.arn, tableName: table.name, target, part });
-    part = { ...part, export_arn: description.ExportArn! };
-    const started = part;
-    await ctx.emit([], () => plan.stateWith(started), 'now');
-    ctx.log('INFO', `Requested a ${what} of table ${table.name} to s3://${target.bucket}/${target.prefix ?? ''}: ${description.ExportArn}`);
+  let exportTime: Date | undefined;
+  let bucket = target.bucket;
+  let summaryKey: string;
+  if (plan.found !== undefined) {
+    if (part.export_arn === null) throw new Error('An export found in the bucket has its ARN');
+    ctx.log('INFO', `Loading the ${what} ${part.export_arn} of table ${table.name}, found at s3://${bucket}/${plan.found.summaryKey}.`);
+    summaryKey = plan.found.summaryKey;
   } else {
-    ctx.log('INFO', `Resuming the ${what} ${part.export_arn} of table ${table.name}.`);
+    if (part.export_arn === null) {
+      // Checkpointed first: the request's ClientToken derives from it, so asking again after a crash is harmless.
+      const pending = part;
+      await ctx.emit([], () => plan.stateWith(pending), 'now');
+      const description = await requestExport(api, { stream, tableArn: table.arn, tableName: table.name, target, part });
+      part = { ...part, export_arn: description.ExportArn! };
+      const started = part;
+      await ctx.emit([], () => plan.stateWith(started), 'now');
+      ctx.log('INFO', `Requested a ${what} of table ${table.name} to s3://${target.bucket}/${target.prefix ?? ''}: ${description.ExportArn}`);
+    } else {
+      ctx.log('INFO', `Resuming the ${what} ${part.export_arn} of table ${table.name}.`);
+    }
+    const description = await waitForExport(api, part.export_arn!, { tableName: table.name, stream }, plan.poll ?? DEFAULT_POLL);
+    if (description === 'interrupted') return { status: 'interrupted' };
+    if (description.ExportStatus === 'FAILED') {
+      // Forgotten, so that the next sync asks for a new export instead of failing on this one again.
+      await ctx.emit([], () => plan.stateWith(null), 'now');
+      throw exportFailedError(description, table.name, target, stream);
+    }
+    exportTime = description.ExportTime;
+    bucket = description.S3Bucket ?? target.bucket;
+    summaryKey = description.ExportManifest ?? manifestSummaryKey(description.S3Prefix ?? target.prefix, part.export_arn!);
   }
   const exportArn = part.export_arn!;
-
-  const description = await waitForExport(api, exportArn, { tableName: table.name, stream }, plan.poll ?? DEFAULT_POLL);
-  if (description === 'interrupted') return { status: 'interrupted' };
-  if (description.ExportStatus === 'FAILED') {
-    // Forgotten, so that the next sync asks for a new export instead of failing on this one again.
-    await ctx.emit([], () => plan.stateWith(null), 'now');
-    throw exportFailedError(description, table.name, target, stream);
-  }
-
-  const bucket = description.S3Bucket ?? target.bucket;
-  const summaryKey = description.ExportManifest ?? manifestSummaryKey(description.S3Prefix ?? target.prefix, exportArn);
   const summary = await readManifestSummary(s3, bucket, summaryKey, stream);
+  if (summary.exportTime !== undefined) exportTime ??= new Date(summary.exportTime);
   const files = await readManifestFiles(s3, bucket, summary.manifestFilesS3Key, stream);
   if (part.file_count !== null && part.file_count !== files.length) {
     throw new ConnectorError('system_error', `The state of stream ${stream} counts ${part.file_count} data files in export ${exportArn}, its manifest ${files.length}. Reset the stream.`, { stream });
@@ -126,9 +138,9 @@ export async function readExport(ctx: SourceContext, plan: ExportPlan): Promise<
   const progress = new ExportProgress(part);
   const started = Date.now();
   const left = files.filter((f) => !progress.isDone(f.index));
-  ctx.log('INFO', `Export ${exportIdOf(exportArn)} of table ${table.name} is ready: ${summary.itemCount} items in ${files.length} files; ${left.length} files to read.`);
+  ctx.log('INFO', `Export ${exportIdOf(exportArn)} of table ${table.name} is ready: ${summary.itemCount} items in ${files.length} files (${summary.outputFormat}); ${left.length} files to read.`);
 
-  const format = jsonDataFileFormat({ kind: part.kind, recordSuffix: plan.recordSuffix, omit: plan.omit });
+  const format = await dataFileFormatFor(summary.outputFormat, { kind: part.kind, recordSuffix: plan.recordSuffix, omit: plan.omit });
   const outcome = await readDataFiles(ctx, {
     stream,
     bucket,
@@ -144,7 +156,7 @@ export async function readExport(ctx: SourceContext, plan: ExportPlan): Promise<
   return {
     status: 'complete',
     exportArn,
-    exportTime: description.ExportTime,
+    exportTime,
     window: part.window,
     itemCount: summary.itemCount,
     fileCount: files.length,

@@ -13,3 +13,4 @@ export {
 } from './exportApi.js';
 export { writeTimeIso, type ChangeKind, type ExportRecordMeta, type RecordSuffix } from '../convert/exportLines.js';
 export { newFullExport, newIncrementalExport, readExport, readFullExport, readIncrementalExport, type ExportOutcome, type ExportPlan } from './exportSource.js';
+export { exportsOfTable, listExports, noExportError, s3PrefixText, type FoundExport } from './existingExports.js';

@@ -3,15 +3,23 @@
 // manifest: some incremental exports keep their data files in a folder shared by several exports.
 import { createInterface } from 'node:readline';
 import { ConnectorError } from '../errors/ConnectorError.js';
+import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from './dataFormat.js';
 import { openObject, readObjectText, type S3ReadContext } from './s3Objects.js';
 
 export interface ManifestSummary {
   exportArn: string;
   manifestFilesS3Key: string;
   itemCount: number;
-  outputFormat: string;
+  outputFormat: ExportFormat;
   exportType: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
   exportTime: string | undefined;
+  /** The exported table (absent from summaries that do not name it). */
+  tableArn: string | undefined;
+  /** Incremental exports: the window [exportFromTime, exportToTime). */
+  exportFromTime: string | undefined;
+  exportToTime: string | undefined;
+  /** A status, when the summary carries one (AWS writes the summary once the export has COMPLETED). */
+  status: string | undefined;
 }
 
 export interface DataFile {
@@ -38,14 +46,19 @@ export async function readManifestSummary(ctx: S3ReadContext, bucket: string, ke
   }
   if (typeof parsed.manifestFilesS3Key !== 'string' || typeof parsed.exportArn !== 'string') throw bad('names no manifestFilesS3Key or exportArn');
   const format = typeof parsed.outputFormat === 'string' ? parsed.outputFormat : 'DYNAMODB_JSON';
-  if (format !== 'DYNAMODB_JSON') throw bad(`is in ${format}; this connector reads DYNAMODB_JSON exports`);
+  if (!isExportFormat(format)) throw bad(`is in ${format}; this connector reads ${EXPORT_FORMATS.join(' and ')} exports`);
+  const field = (name: string) => (typeof parsed[name] === 'string' ? (parsed[name] as string) : undefined);
   return {
     exportArn: parsed.exportArn,
     manifestFilesS3Key: parsed.manifestFilesS3Key,
     itemCount: typeof parsed.itemCount === 'number' ? parsed.itemCount : 0,
     outputFormat: format,
     exportType: parsed.exportType === 'INCREMENTAL_EXPORT' ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
-    exportTime: typeof parsed.exportTime === 'string' ? parsed.exportTime : undefined,
+    exportTime: field('exportTime'),
+    tableArn: field('tableArn'),
+    exportFromTime: field('exportFromTime'),
+    exportToTime: field('exportToTime'),
+    status: field('exportStatus') ?? field('status'),
   };
 }
 

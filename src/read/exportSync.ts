@@ -1,7 +1,9 @@
 // Streams read through exports to S3: a snapshot by FULL_EXPORT (initial_load export: full refresh and the first
 // sync of DynamoDB Streams mode), and replication mode s3_export (one full export, then one INCREMENTAL_EXPORT per
 // sync from where the last one ended). The export itself (request, wait, files, resumable positions) is the export
-// source's; this module decides which export a sync needs and what the state says once it is read.
+// source's; this module decides which export a sync needs and what the state says once it is read. With
+// export.mode existing nothing is requested: the exports are those found under the prefix (a schedule of the user's
+// own made them), a snapshot is the newest full one, and s3_export mode loads every export after the last one loaded.
 import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
@@ -18,7 +20,12 @@ import {
   type ExportTarget,
   type PollPolicy,
   type RecordSuffix,
+  exportsOfTable,
+  listExports,
+  noExportError,
+  type FoundExport,
 } from '../export/index.js';
+
 import { configError } from '../errors/ConnectorError.js';
 import { cdcMembersJson, type CdcColumns } from '../pipeline/cdcColumns.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
@@ -44,8 +51,9 @@ function withoutExport(state: StreamState): StreamState {
   return rest;
 }
 
-function runExport(ctx: SourceContext, clients: ExportClients, plan: ExportStreamPlan, part: ExportState, base: StreamState, recordSuffix?: RecordSuffix): Promise<ExportOutcome> {
+function runExport(ctx: SourceContext, clients: ExportClients, plan: ExportStreamPlan, part: ExportState, base: StreamState, recordSuffix?: RecordSuffix, found?: FoundExport): Promise<ExportOutcome> {
   return readExport(ctx, {
+    ...(found !== undefined ? { found: { summaryKey: found.summaryKey } } : {}),
     stream: plan.stream,
     table: { name: plan.table.TableName!, arn: plan.table.TableArn! },
     target: clients.target,
@@ -70,9 +78,16 @@ export async function snapshotByExport(
 ): Promise<'complete' | 'interrupted'> {
   // A scan position from an earlier scan-based sync is of no use to an export.
   const base: StreamState = { ...plan.state, scan: null };
-  const part = plan.state.export?.kind === 'full' ? plan.state.export : newFullExport();
   const suffix = plan.snapshotSuffix;
-  const outcome = await runExport(ctx, clients, plan, part, base, suffix === undefined ? undefined : () => suffix);
+  let part = plan.state.export?.kind === 'full' ? plan.state.export : newFullExport();
+  let found: FoundExport | undefined;
+  if (clients.target.existing !== undefined) {
+    const mine = await existingExportsOf(ctx, clients, plan);
+    // The full export being read when the last sync stopped, or the newest one.
+    found = mine.find((e) => e.exportArn === part.export_arn) ?? newestFull(mine, clients, plan);
+    if (found.exportArn !== part.export_arn) part = partOf(found);
+  }
+  const outcome = await runExport(ctx, clients, plan, part, base, suffix === undefined ? undefined : () => suffix, found);
   if (outcome.status === 'interrupted') return 'interrupted';
   const done = (plan.completeState ?? ((s) => s))(withoutExport(base));
   await ctx.emit([], () => done, 'now');
@@ -91,9 +106,14 @@ export function exportCursor(meta: ExportRecordMeta): string {
   return meta.kind === 'snapshot' ? `000000-0-${''.padStart(MICROS_DIGITS, '0')}` : `000000-1-${meta.writeTimeMicros.padStart(MICROS_DIGITS, '0')}`;
 }
 
-function s3ExportSuffix(columns: CdcColumns, snapshotTime: string): RecordSuffix {
+/**
+ * `snapshotCursor`: for a full export loaded after changes were (a fresh snapshot, export.mode existing), the cursor
+ * of its rows is its export time as a change's would be, so that it ranks after the changes before it and before
+ * those after it.
+ */
+function s3ExportSuffix(columns: CdcColumns, snapshotTime: string, snapshotCursor?: string): RecordSuffix {
   return (meta) => {
-    if (meta.kind === 'snapshot') return cdcMembersJson(columns, exportCursor(meta), snapshotTime, null, null);
+    if (meta.kind === 'snapshot') return cdcMembersJson(columns, snapshotCursor ?? exportCursor(meta), snapshotTime, null, null);
     const at = writeTimeIso(meta.writeTimeMicros);
     // An incremental export does not say whether a delete was a TTL expiry: null, unknown.
     return cdcMembersJson(columns, exportCursor(meta), at, meta.kind === 'delete' ? at : null, null);
@@ -106,6 +126,7 @@ function s3ExportSuffix(columns: CdcColumns, snapshotTime: string): RecordSuffix
  * later sync.
  */
 export async function readS3ExportStream(ctx: SourceContext, clients: ExportClients, columns: CdcColumns, plan: ExportStreamPlan): Promise<'complete' | 'interrupted'> {
+  if (clients.target.existing !== undefined) return loadExistingExports(ctx, clients, columns, plan);
   let state: StreamState = { ...plan.state, scan: null };
   const tableName = plan.table.TableName!;
   for (;;) {
@@ -133,6 +154,95 @@ export async function readS3ExportStream(ctx: SourceContext, clients: ExportClie
     // A full export without ExportTime is of the moment DynamoDB took it; the next window starts there.
     const until = outcome.window !== null ? outcome.window.to : (outcome.exportTime?.toISOString() ?? snapshotTime);
     state = { ...withoutExport(state), exported_until: until };
+    const done = state;
+    await ctx.emit([], () => done, 'now');
+  }
+}
+
+// ---- export.mode existing --------------------------------------------------------------------------------------
+
+/** One listing of the prefix per sync, shared by its streams. */
+const listings = new WeakMap<ExportClients, Promise<FoundExport[]>>();
+
+/** The exports of the stream's table under the prefix (only the pinned one, when export.export_arn is set), in time order. */
+async function existingExportsOf(ctx: SourceContext, clients: ExportClients, plan: ExportStreamPlan): Promise<FoundExport[]> {
+  let listing = listings.get(clients);
+  if (listing === undefined) {
+    listing = listExports({ s3: clients.s3, log: ctx.log, maxRetries: ctx.maxRetries }, clients.target);
+    listings.set(clients, listing);
+  }
+  const tableName = plan.table.TableName!;
+  let mine = exportsOfTable(await listing, { name: tableName, arn: plan.table.TableArn });
+  const pinned = clients.target.existing?.exportArn;
+  if (pinned !== undefined) {
+    mine = mine.filter((e) => e.exportArn === pinned);
+    if (mine.length === 0) throw noExportError(clients.target, tableName, `no export ${pinned} (export.export_arn)`, plan.stream);
+  }
+  if (mine.length === 0) throw noExportError(clients.target, tableName, 'no export', plan.stream);
+  return mine;
+}
+
+function newestFull(mine: readonly FoundExport[], clients: ExportClients, plan: ExportStreamPlan): FoundExport {
+  const full = mine.filter((e) => e.kind === 'full').at(-1);
+  if (full === undefined) throw noExportError(clients.target, plan.table.TableName!, `only incremental exports and no full export (a snapshot to start from)`, plan.stream);
+  return full;
+}
+
+/** The export part of the state for an export found in the bucket (its ARN known from the start). */
+function partOf(found: FoundExport, now = new Date()): ExportState {
+  return {
+    export_arn: found.exportArn,
+    kind: found.kind,
+    requested_at: now.toISOString(),
+    export_time: found.kind === 'full' ? found.until : null,
+    window: found.window,
+    file_count: null,
+    files_done: [],
+    files_in_flight: {},
+  };
+}
+
+/** The export after the last one loaded: by its place in the listing, or by time when that one is gone from the bucket. */
+function nextExport(mine: readonly FoundExport[], state: StreamState): FoundExport | undefined {
+  const last = state.last_export === undefined ? -1 : mine.findIndex((e) => e.exportArn === state.last_export);
+  const until = state.exported_until!;
+  return last >= 0 ? mine[last + 1] : mine.find((e) => e.until > until);
+}
+
+/**
+ * s3_export mode over exports found in the bucket: the newest full export on the first sync; then, in time order,
+ * every export after the last one loaded: incremental ones as changes, a newer full one as a fresh snapshot. The
+ * state names the last export loaded, so a sync with no newer export reads nothing.
+ */
+async function loadExistingExports(ctx: SourceContext, clients: ExportClients, columns: CdcColumns, plan: ExportStreamPlan): Promise<'complete' | 'interrupted'> {
+  const mine = await existingExportsOf(ctx, clients, plan);
+  let state: StreamState = { ...plan.state, scan: null };
+  for (;;) {
+    const inProgress = state.export;
+    let found = inProgress?.export_arn ? mine.find((e) => e.exportArn === inProgress.export_arn) : undefined;
+    let part: ExportState;
+    if (found !== undefined && inProgress !== undefined) {
+      part = inProgress;
+    } else {
+      // An export part of another mode (or of an export deleted since) cannot be resumed from the bucket.
+      if (inProgress !== undefined) state = withoutExport(state);
+      found = state.exported_until === undefined ? newestFull(mine, clients, plan) : nextExport(mine, state);
+      if (found === undefined) {
+        ctx.log('INFO', `Stream ${plan.stream}: no export of table ${plan.table.TableName} newer than ${state.last_export ?? state.exported_until}; nothing to load.`);
+        const unchanged = state;
+        await ctx.emit([], () => unchanged, 'now');
+        return 'complete';
+      }
+      if (found.kind === 'incremental' && state.exported_until !== undefined && found.window!.from > state.exported_until) {
+        ctx.log('WARN', `Stream ${plan.stream}: export ${found.exportArn} starts at ${found.window!.from}, but changes are loaded up to ${state.exported_until} only: changes in between are in no export under the prefix.`);
+      }
+      part = partOf(found);
+    }
+    const fresh = found.kind === 'full' && state.exported_until !== undefined;
+    const suffix = s3ExportSuffix(columns, found.until, fresh ? exportCursor({ kind: 'upsert', writeTimeMicros: (BigInt(Date.parse(found.until)) * 1000n).toString() }) : undefined);
+    const outcome = await runExport(ctx, clients, plan, part, state, suffix, found);
+    if (outcome.status === 'interrupted') return 'interrupted';
+    state = { ...withoutExport(state), exported_until: found.until, last_export: found.exportArn };
     const done = state;
     await ctx.emit([], () => done, 'now');
   }

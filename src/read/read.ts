@@ -90,7 +90,8 @@ export async function* readStreams(config: Config, streams: readonly ConfiguredS
   const needsStreams = planned.some((p) => p.incrementalBy === 'dynamodb_streams');
   const cdcColumns = options.cdcColumns ?? AIRBYTE_CDC_COLUMNS;
   const cdcSettings = cdcSettingsOf(config, cdcColumns);
-  const snapshotsByExport = config.initial_load === 'export';
+  // Exports found in the bucket (export.mode existing) are what the user wants snapshots from.
+  const snapshotsByExport = config.initial_load === 'export' || config.export?.mode === 'existing';
   const gapsByExport = needsStreams && cdcSettings.onDataLoss === 'export';
   const needsExports =
     gapsByExport ||

@@ -32,6 +32,7 @@
 //     "files_in_flight": { "4": 2000 }                  // started files: lines already emitted
 //   },
 //   "exported_until": "2026-11-24T10:00:00.000Z",     // s3_export mode: every change before it has been read
+//   "last_export": "arn:…/export/…",                  // s3_export mode, export.mode existing: the last export loaded
 //   "query": {                                         // cursor_indexes: a pass of Queries in progress; absent when none is
 //     "index": "by_updated_at",                        // the global secondary index queried
 //     "partition_values": [{"S": "s0"}, {"S": "s1"}],  // frozen for the life of the pass, as the config listed them
@@ -142,6 +143,8 @@ export interface StreamState {
    * ExportToTime), ISO 8601. The next incremental export starts there; absent before the first export has finished.
    */
   exported_until?: string;
+  /** Replication mode s3_export with export.mode existing: the ARN of the last export loaded (exports after it are next). */
+  last_export?: string;
   /** Optional, like export: only streams read through a cursor index have one, and only during a pass. */
   query?: QueryState;
 }
@@ -170,7 +173,19 @@ export function parseStreamState(stream: string, blob: unknown, syncMode: SyncMo
   const query = s.query === null || s.query === undefined ? undefined : parseQuery(s.query, fail);
   const until = s.exported_until;
   if (until !== undefined && (typeof until !== 'string' || Number.isNaN(Date.parse(until)))) throw fail('has an invalid exported_until');
-  return { version: STATE_VERSION, sync_mode: syncMode, scan, cursor, cdc, ...(exported ? { export: exported } : {}), ...(until !== undefined ? { exported_until: until } : {}), ...(query ? { query } : {}) };
+  const last = s.last_export;
+  if (last !== undefined && (typeof last !== 'string' || !last.includes('/export/'))) throw fail('has an invalid last_export');
+  return {
+    version: STATE_VERSION,
+    sync_mode: syncMode,
+    scan,
+    cursor,
+    cdc,
+    ...(exported ? { export: exported } : {}),
+    ...(until !== undefined ? { exported_until: until } : {}),
+    ...(last !== undefined ? { last_export: last } : {}),
+    ...(query ? { query } : {}),
+  };
 }
 
 function parseScan(value: unknown, fail: (what: string) => Error): ScanState {

@@ -2,7 +2,11 @@
 // recovery): a real HTTP server that answers ExportTableToPointInTime, DescribeExport, ListExports,
 // DescribeContinuousBackups and UpdateContinuousBackups itself, in DynamoDB's JSON 1.0 protocol, and forwards every
 // other request unchanged (as faultProxy.ts does). Exports are written into a real S3 server (s3rver) in AWS's
-// documented layout: manifest-summary.json, manifest-files.json and several gzip data files of DynamoDB JSON lines.
+// documented layout: manifest-summary.json, manifest-files.json and several gzip data files of DynamoDB JSON lines,
+// or of Amazon Ion text lines for ExportFormat ION (written with ion-js's writer: N as decimals with an integer's
+// trailing zeros in the exponent, 600 → 6d2, as DynamoDB writes them; sets annotated $dynamodb_SS/NS/BS). It can also
+// lay exports straight into the bucket (`layExport`), as a schedule of the user's own would have made them beforehand:
+// those go through no API call at all.
 //
 // Where it differs from AWS, on purpose:
 // - A full export is the table as scanned when the export is requested, whatever ExportTime says (ExportTime is
@@ -15,6 +19,8 @@
 //   and stamps them with that moment (millisecond precision; WriteTimestampMicros is that time in µs). Tests write
 //   through the emulator's endpoint; a change written around it only has DynamoDB Local's minute.
 // - The 15-minute minimum and 24-hour maximum of an incremental window are not enforced, so tests run in seconds.
+// - AWS shows no Ion line of an incremental export: the emulator writes the JSON shape with Ion values
+//   (Metadata.WriteTimestampMicros a decimal), a guess the reader's tests say is one.
 import {
   DescribeTableCommand,
   DynamoDBClient,
@@ -28,6 +34,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { createSignedJsonRpc, type SdkClientLike } from '../../src/aws/signedJsonRpc.js';
 import { TEST_CREDENTIALS } from './dynamo.js';
+import { ionLine, type ExportLine, type WireValue } from './exportLines.js';
 import { reply, sendUpstream } from './upstream.js';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
@@ -43,6 +50,24 @@ export interface ExportBehaviour {
   failure?: { code: string; message: string };
   /** Data files a full export is split into (AWS writes many). Default 3. */
   dataFiles?: number;
+}
+
+export type EmulatedFormat = 'DYNAMODB_JSON' | 'ION';
+
+/** An export laid into the bucket as if made beforehand by someone else's schedule. */
+export interface LaidExport {
+  bucket: string;
+  /** S3Prefix of the export (none: the bucket's root). */
+  prefix?: string;
+  type?: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
+  format?: EmulatedFormat;
+  /** Full exports: the time the summary gives (default now); the items are the table as it is now. */
+  exportTime?: Date;
+  /** Incremental exports: the window, filled from the table's stream as ExportTableToPointInTime would. */
+  window?: { from: Date; to: Date };
+  dataFiles?: number;
+  /** Overrides the summary's tableArn (an export of a table of the same name in another account or region). */
+  tableArn?: string;
 }
 
 export interface EmulatorRequest {
@@ -76,6 +101,8 @@ export interface ExportEmulator {
    * backdates it, for a table whose recovery window already reaches further back than the test has run.
    */
   enablePitr(table: string, since?: Date): void;
+  /** Writes an export of the table into S3 directly; no request is recorded and DescribeExport does not know it. */
+  layExport(table: string, options: LaidExport): Promise<{ arn: string; summaryKey: string; itemCount: number }>;
   close(): Promise<void>;
 }
 
@@ -196,7 +223,8 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
     const table = tableNameOf(tableArn);
     if (!table) throw new ApiError('ValidationException', `Invalid TableArn: ${tableArn}`);
     const type = (body.ExportType ?? 'FULL_EXPORT') as 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
-    if (body.ExportFormat !== undefined && body.ExportFormat !== 'DYNAMODB_JSON') throw new ApiError('ValidationException', 'The emulator writes DYNAMODB_JSON only');
+    const format = (body.ExportFormat ?? 'DYNAMODB_JSON') as EmulatedFormat;
+    if (format !== 'DYNAMODB_JSON' && format !== 'ION') throw new ApiError('ValidationException', `Unknown ExportFormat ${String(body.ExportFormat)}`);
     const token = typeof body.ClientToken === 'string' ? body.ClientToken : randomBytes(16).toString('hex');
     const { ClientToken: _token, ...params } = body;
     const paramsKey = JSON.stringify(params, Object.keys(params).sort());
@@ -258,7 +286,7 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
         ...(prefix !== undefined ? { S3Prefix: body.S3Prefix } : {}),
         ...(typeof body.S3BucketOwner === 'string' ? { S3BucketOwner: body.S3BucketOwner } : {}),
         S3SseAlgorithm: 'AES256',
-        ExportFormat: 'DYNAMODB_JSON',
+        ExportFormat: format,
         ExportType: type,
         ...(window ? { IncrementalExportSpecification: { ExportFromTime: epoch(window.from), ExportToTime: epoch(window.to), ExportViewType: spec?.ExportViewType ?? 'NEW_AND_OLD_IMAGES' } } : {}),
       },
@@ -275,40 +303,20 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
       s3SseAlgorithm: 'AES256',
       s3SseKmsKeyId: null,
       manifestFilesS3Key: `${base}/manifest-files.json`,
-      outputFormat: 'DYNAMODB_JSON',
+      outputFormat: format,
       ...(window
         ? { exportFromTime: window.from.toISOString(), exportToTime: window.to.toISOString(), outputView: spec?.ExportViewType ?? 'NEW_AND_OLD_IMAGES', exportType: 'INCREMENTAL_EXPORT' }
         : {}),
     };
     record.outcome = (async () => {
       if (behaviour.failure) return { ok: false as const, ...behaviour.failure };
-      const lines = window
-        ? await changeLines(description.LatestStreamArn!, window, spec?.ExportViewType !== 'NEW_IMAGE')
-        : await itemLines(table);
-      const parts = split(lines, Math.max(1, Math.min(lines.length, behaviour.dataFiles ?? 3)));
       try {
-        let billed = 0;
-        const manifestLines: string[] = [];
-        for (const part of parts) {
-          const key = `${base}/data/${randomName()}.json.gz`;
-          const gz = gzipSync(part.map((l) => l + '\n').join(''));
-          billed += gz.length;
-          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gz }));
-          record.files.push({ key, itemCount: part.length });
-          manifestLines.push(
-            JSON.stringify({
-              itemCount: part.length,
-              md5Checksum: createHash('md5').update(gz).digest('base64'),
-              etag: createHash('md5').update(gz).digest('hex'),
-              dataFileS3Key: key,
-            }),
-          );
-        }
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}/manifest-files.json`, Body: manifestLines.map((l) => l + '\n').join('') }));
-        const summary = { ...summaryBase, endTime: new Date().toISOString(), billedSizeBytes: billed, itemCount: lines.length };
-        const manifest = `${base}/manifest-summary.json`;
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifest, Body: JSON.stringify(summary) }));
-        return { ok: true as const, manifest, itemCount: lines.length, billed };
+        const lines = window
+          ? await changeLines(description.LatestStreamArn!, window, spec?.ExportViewType !== 'NEW_IMAGE')
+          : await itemLines(table);
+        const written = await writeExportObjects({ bucket, base, lines, format, dataFiles: behaviour.dataFiles, summary: summaryBase });
+        record.files.push(...written.files);
+        return { ok: true as const, manifest: written.manifest, itemCount: lines.length, billed: written.billed };
       } catch (err) {
         const name = (err as Error).name;
         const code = name === 'NoSuchBucket' ? 'S3NoSuchBucket' : name === 'AccessDenied' || name === 'InvalidAccessKeyId' ? 'S3AccessDenied' : 'UNKNOWN';
@@ -321,24 +329,86 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
     return record;
   }
 
+  /** Data files and manifests of one export; the summary last, as AWS writes it once the export has completed. */
+  async function writeExportObjects(out: { bucket: string; base: string; lines: ExportLine[]; format: EmulatedFormat; dataFiles: number | undefined; summary: Record<string, unknown> }) {
+    const { bucket, base, lines, format } = out;
+    const parts = split(lines, Math.max(1, Math.min(lines.length, out.dataFiles ?? 3)));
+    const files: Array<{ key: string; itemCount: number }> = [];
+    let billed = 0;
+    const manifestLines: string[] = [];
+    for (const part of parts) {
+      const key = `${base}/data/${randomName()}.${format === 'ION' ? 'ion' : 'json'}.gz`;
+      const gz = gzipSync(part.map((l) => (format === 'ION' ? ionLine(l) : JSON.stringify(l)) + '\n').join(''));
+      billed += gz.length;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gz }));
+      files.push({ key, itemCount: part.length });
+      manifestLines.push(
+        JSON.stringify({
+          itemCount: part.length,
+          md5Checksum: createHash('md5').update(gz).digest('base64'),
+          etag: createHash('md5').update(gz).digest('hex'),
+          dataFileS3Key: key,
+        }),
+      );
+    }
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}/manifest-files.json`, Body: manifestLines.map((l) => l + '\n').join('') }));
+    const summary = { ...out.summary, endTime: new Date().toISOString(), billedSizeBytes: billed, itemCount: lines.length };
+    const manifest = `${base}/manifest-summary.json`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifest, Body: JSON.stringify(summary) }));
+    return { manifest, files, billed };
+  }
+
+  async function layExport(table: string, options: LaidExport): Promise<{ arn: string; summaryKey: string; itemCount: number }> {
+    const description = await describeTable(table);
+    const tableArn = options.tableArn ?? description.TableArn!;
+    const now = new Date();
+    const type = options.type ?? 'FULL_EXPORT';
+    const format = options.format ?? 'DYNAMODB_JSON';
+    const window = options.window;
+    if (type === 'INCREMENTAL_EXPORT' && (window === undefined || !description.LatestStreamArn)) throw new Error('An incremental export needs a window and a table with a stream');
+    const exportTime = options.exportTime ?? now;
+    const exportId = `${(type === 'FULL_EXPORT' ? exportTime : window!.to).getTime().toString().padStart(14, '0')}-${randomBytes(4).toString('hex')}`;
+    const arn = `${tableArn}/export/${exportId}`;
+    const prefix = options.prefix ? options.prefix.replace(/\/+$/, '') : undefined;
+    const base = `${prefix ? prefix + '/' : ''}AWSDynamoDB/${exportId}`;
+    const lines = type === 'INCREMENTAL_EXPORT' ? await changeLines(description.LatestStreamArn!, window!, true) : await itemLines(table);
+    const summary = {
+      version: '2023-08-01',
+      exportArn: arn,
+      startTime: now.toISOString(),
+      tableArn,
+      tableId: description.TableId,
+      exportTime: (type === 'FULL_EXPORT' ? exportTime : window!.to).toISOString(),
+      s3Bucket: options.bucket,
+      s3Prefix: prefix ?? null,
+      s3SseAlgorithm: 'AES256',
+      s3SseKmsKeyId: null,
+      manifestFilesS3Key: `${base}/manifest-files.json`,
+      outputFormat: format,
+      ...(type === 'INCREMENTAL_EXPORT' ? { exportFromTime: window!.from.toISOString(), exportToTime: window!.to.toISOString(), outputView: 'NEW_AND_OLD_IMAGES', exportType: 'INCREMENTAL_EXPORT' } : {}),
+    };
+    const written = await writeExportObjects({ bucket: options.bucket, base, lines, format, dataFiles: options.dataFiles, summary });
+    return { arn, summaryKey: written.manifest, itemCount: lines.length };
+  }
+
   /**
    * The table's items as export lines. Scanned as raw wire JSON, not through the SDK: its deserializer defines an
    * attribute named `__proto__` away, while JSON.parse keeps it as an own member and JSON.stringify writes it back.
    */
-  async function itemLines(table: string): Promise<string[]> {
-    const lines: string[] = [];
+  async function itemLines(table: string): Promise<ExportLine[]> {
+    const lines: ExportLine[] = [];
     let start: unknown;
     do {
       const body = await ddbWire.call('DynamoDB_20120810.Scan', JSON.stringify({ TableName: table, ...(start !== undefined ? { ExclusiveStartKey: start } : {}) }));
-      const page = JSON.parse(body.toString('utf8')) as { Items?: unknown[]; LastEvaluatedKey?: unknown };
-      for (const item of page.Items ?? []) lines.push(JSON.stringify({ Item: item }));
+      const page = JSON.parse(body.toString('utf8')) as { Items?: Array<Record<string, WireValue>>; LastEvaluatedKey?: unknown };
+      for (const item of page.Items ?? []) lines.push({ Item: item });
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
     return lines;
   }
 
   /** The stream compacted to the last state of each item in the window, as an incremental export is. */
-  async function changeLines(streamArn: string, window: { from: Date; to: Date }, withOld: boolean): Promise<string[]> {
+  async function changeLines(streamArn: string, window: { from: Date; to: Date }, withOld: boolean): Promise<ExportLine[]> {
     const records = await changesOf(streamArn, true);
     const byKey = new Map<string, { first: TimedRecord; last: TimedRecord }>();
     for (const r of records) {
@@ -348,16 +418,16 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
       if (seen) seen.last = r;
       else byKey.set(key, { first: r, last: r });
     }
-    const lines: string[] = [];
+    const lines: ExportLine[] = [];
     for (const { first, last } of byKey.values()) {
       const oldImage = first.record.dynamodb.OldImage;
       const deleted = last.record.eventName === 'REMOVE';
       if (deleted && oldImage === undefined) continue; // created and deleted inside the window
       const micros = BigInt(last.at.getTime()) * 1000n;
-      const line: Record<string, unknown> = { Metadata: { WriteTimestampMicros: { N: micros.toString() } }, Keys: last.record.dynamodb.Keys };
+      const line: ExportLine = { Metadata: { WriteTimestampMicros: { N: micros.toString() } }, Keys: last.record.dynamodb.Keys };
       if (withOld && oldImage) line.OldImage = oldImage;
-      if (!deleted) line.NewImage = last.record.dynamodb.NewImage;
-      lines.push(JSON.stringify(line));
+      if (!deleted) line.NewImage = last.record.dynamodb.NewImage!;
+      lines.push(line);
     }
     return lines;
   }
@@ -497,6 +567,7 @@ export async function startExportEmulator(options: { ddbEndpoint: string; s3Endp
         files: r.files,
       }));
     },
+    layExport,
     enablePitr(table, since) {
       if (since !== undefined) pitr.set(table, since);
       else if (!pitr.has(table)) pitr.set(table, new Date());
@@ -559,7 +630,7 @@ function operationOf(headers: IncomingHttpHeaders): string {
 /** A stream record as GetRecords sends it: images in wire form, the time in epoch seconds. */
 interface WireStreamRecord {
   eventName: string;
-  dynamodb: { Keys: unknown; NewImage?: unknown; OldImage?: unknown; SequenceNumber: string; ApproximateCreationDateTime?: number };
+  dynamodb: { Keys: Record<string, WireValue>; NewImage?: Record<string, WireValue>; OldImage?: Record<string, WireValue>; SequenceNumber: string; ApproximateCreationDateTime?: number };
 }
 
 interface TimedRecord {
@@ -575,4 +646,3 @@ function tablesWrittenBy(operation: string, body: Record<string, unknown>): stri
   }
   return typeof body.TableName === 'string' ? [body.TableName] : [];
 }
-
