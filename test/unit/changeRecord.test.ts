@@ -4,8 +4,8 @@
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
 import { getRecordsResponse, type ChangeMeta } from '../../src/convert/streamRecordsPage.js';
-import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../../src/pipeline/cdcColumns.js';
-import { cdcCursor, changeRowFraming, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
+import { AIRBYTE_CDC_COLUMNS, SINGER_CDC_COLUMNS, type CdcColumns } from '../../src/pipeline/cdcColumns.js';
+import { cdcCursor, changeColumnsJson, changeRowFraming, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
 import { itemToJson } from '../support/sdkItemToJson.js';
 
 /** One record in a GetRecords response of its own → its row. */
@@ -120,6 +120,32 @@ describe('cursor order is string order', () => {
   it('the cursor of a change is the one cdcCursor builds', () => {
     const json = changeToJson(record('INSERT', { Keys: { pk: { S: 'a' } }, NewImage: { pk: { S: 'a' } }, SequenceNumber: '42' }), 1, AIRBYTE_CDC_COLUMNS);
     expect(JSON.parse(json)._ab_cdc_cursor).toBe(`000001-1-${'42'.padStart(40, '0')}`);
+  });
+});
+
+describe('the framing of a generation', () => {
+  it('writes for every change the members changeColumnsJson writes, in both protocols and any generation', () => {
+    const changes: ChangeMeta[] = [
+      { eventName: 'INSERT', sequenceNumber: '7', approximateCreationMs: AT.getTime(), userIdentity: undefined },
+      { eventName: 'MODIFY', sequenceNumber: '1'.repeat(45), approximateCreationMs: AT.getTime() + 1500, userIdentity: undefined },
+      { eventName: 'REMOVE', sequenceNumber: '9', approximateCreationMs: AT.getTime(), userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' } },
+      { eventName: 'REMOVE', sequenceNumber: '10', approximateCreationMs: AT.getTime(), userIdentity: undefined },
+    ];
+    for (const columns of [AIRBYTE_CDC_COLUMNS, SINGER_CDC_COLUMNS]) {
+      for (const generation of [0, 12, 1234567]) {
+        const framing = changeRowFraming(generation, columns);
+        for (const change of changes) expect(framing.suffixOf(change)).toBe(changeColumnsJson(change, generation, columns));
+      }
+    }
+  });
+
+  it('stamps a change without ApproximateCreationDateTime with the time it is read, and refuses one without a sequence number', () => {
+    const before = Date.now();
+    const suffix = changeRowFraming(1, AIRBYTE_CDC_COLUMNS).suffixOf({ eventName: 'INSERT', sequenceNumber: '5', approximateCreationMs: undefined, userIdentity: undefined });
+    const at = Date.parse((JSON.parse(`{${suffix.slice(1)}}`) as { _ab_cdc_updated_at: string })._ab_cdc_updated_at);
+    expect(at).toBeGreaterThanOrEqual(before - 1);
+    expect(at).toBeLessThanOrEqual(Date.now() + 1);
+    expect(() => changeRowFraming(1, AIRBYTE_CDC_COLUMNS).suffixOf({ eventName: 'INSERT', sequenceNumber: undefined, approximateCreationMs: 0, userIdentity: undefined })).toThrow(/SequenceNumber/);
   });
 });
 
