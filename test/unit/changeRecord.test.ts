@@ -149,6 +149,23 @@ describe('the framing of a generation', () => {
   });
 });
 
+describe('ApproximateCreationDateTime as GetRecords writes it', () => {
+  const pageWith = (at: string) =>
+    getRecordsResponse(`{"Records":[{"eventName":"INSERT","dynamodb":{"ApproximateCreationDateTime":${at},"NewImage":{"pk":{"S":"a"}},"SequenceNumber":"1"}}]}`, changeRowFraming(0, AIRBYTE_CDC_COLUMNS));
+
+  it('is read in any JSON number notation, to the millisecond', () => {
+    for (const at of ['1796183400', '1796183400.000', '1.7961834E9', '1.7961834e+9', '17961834004e-1', ' 1796183400.0015']) {
+      expect(pageWith(at).changes[0]!.approximateCreationMs).toBe(at.includes('4e-1') ? 1796183400400 : at.includes('0015') ? 1796183400002 : 1796183400000);
+    }
+  });
+
+  it('is left out when it is not a number, and a malformed number is a syntax error', () => {
+    expect(pageWith('"1796183400"').changes[0]!.approximateCreationMs).toBeUndefined();
+    expect(pageWith('null').changes[0]!.approximateCreationMs).toBeUndefined();
+    for (const bad of ['01', '1.', '-', '1e', '0x10', 'Infinity']) expect(() => pageWith(bad), bad).toThrow(/GetRecords/);
+  });
+});
+
 describe('recordsBeforeBoundary: where a bounded sync stops in a page of an open shard', () => {
   // The sync began at 12:00:30; DynamoDB Local stamps changes rounded down to the minute, AWS to the second.
   const started = Date.parse('2026-03-04T12:00:30Z');
