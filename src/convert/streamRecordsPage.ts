@@ -113,8 +113,8 @@ function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming)
             change.sequenceNumber = t.stringValue();
           } else if (t.keyIs('ApproximateCreationDateTime')) {
             t.expect(WIRE.COLON);
-            const value = t.parseValue();
-            if (typeof value === 'number') change.approximateCreationMs = Math.round(value * 1000);
+            const value = t.numberValue();
+            if (value !== undefined) change.approximateCreationMs = Math.round(value * 1000);
           } else skipMember(t);
         } while (t.tryConsume(WIRE.COMMA));
         t.expect(WIRE.CLOSE_BRACE);

@@ -67,6 +67,9 @@ const LETTER_B = 0x42;
 const LETTER_M = 0x4d;
 const LETTER_L = 0x4c;
 
+/** A JSON number literal, whole. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 /** Bad wire JSON; `what` names the framing in the message. */
 export class WireSyntaxError extends Error {}
 
@@ -491,6 +494,21 @@ export class WireTranscoder {
     const start = this.pos;
     this.skipValue();
     return this.parseLiteral(start, this.pos);
+  }
+
+  /** The number value at the cursor (undefined, and skipped, when it is not a number): converted without JSON.parse
+   *  when the literal is a plain JSON number, which Number() reads exactly as JSON.parse does. */
+  numberValue(): number | undefined {
+    this.skipWhitespace();
+    const start = this.pos;
+    this.skipValue();
+    const c = this.src[start];
+    if (c !== MINUS && (c === undefined || c < DIGIT_0 || c > DIGIT_9)) {
+      const value = this.parseLiteral(start, this.pos);
+      return typeof value === 'number' ? value : undefined;
+    }
+    const literal = this.srcBuffer.toString('latin1', start, this.pos);
+    return JSON_NUMBER.test(literal) ? Number(literal) : (this.parseLiteral(start, this.pos) as number);
   }
 
   /** The string value at the cursor (undefined, and skipped, when it is not a string): decoded without JSON.parse

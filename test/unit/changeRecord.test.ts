@@ -4,8 +4,8 @@
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
 import { getRecordsResponse, type ChangeMeta } from '../../src/convert/streamRecordsPage.js';
-import { AIRBYTE_CDC_COLUMNS, type CdcColumns } from '../../src/pipeline/cdcColumns.js';
-import { cdcCursor, changeRowFraming, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
+import { AIRBYTE_CDC_COLUMNS, SINGER_CDC_COLUMNS, type CdcColumns } from '../../src/pipeline/cdcColumns.js';
+import { cdcCursor, changeColumnsJson, changeRowFraming, MissingImageError, snapshotColumnsJson } from '../../src/streams/changeRecord.js';
 import { itemToJson } from '../support/sdkItemToJson.js';
 
 /** One record in a GetRecords response of its own → its row. */
@@ -120,6 +120,49 @@ describe('cursor order is string order', () => {
   it('the cursor of a change is the one cdcCursor builds', () => {
     const json = changeToJson(record('INSERT', { Keys: { pk: { S: 'a' } }, NewImage: { pk: { S: 'a' } }, SequenceNumber: '42' }), 1, AIRBYTE_CDC_COLUMNS);
     expect(JSON.parse(json)._ab_cdc_cursor).toBe(`000001-1-${'42'.padStart(40, '0')}`);
+  });
+});
+
+describe('the framing of a generation', () => {
+  it('writes for every change the members changeColumnsJson writes, in both protocols and any generation', () => {
+    const changes: ChangeMeta[] = [
+      { eventName: 'INSERT', sequenceNumber: '7', approximateCreationMs: AT.getTime(), userIdentity: undefined },
+      { eventName: 'MODIFY', sequenceNumber: '1'.repeat(45), approximateCreationMs: AT.getTime() + 1500, userIdentity: undefined },
+      { eventName: 'REMOVE', sequenceNumber: '9', approximateCreationMs: AT.getTime(), userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' } },
+      { eventName: 'REMOVE', sequenceNumber: '10', approximateCreationMs: AT.getTime(), userIdentity: undefined },
+    ];
+    for (const columns of [AIRBYTE_CDC_COLUMNS, SINGER_CDC_COLUMNS]) {
+      for (const generation of [0, 12, 1234567]) {
+        const framing = changeRowFraming(generation, columns);
+        for (const change of changes) expect(framing.suffixOf(change)).toBe(changeColumnsJson(change, generation, columns));
+      }
+    }
+  });
+
+  it('stamps a change without ApproximateCreationDateTime with the time it is read, and refuses one without a sequence number', () => {
+    const before = Date.now();
+    const suffix = changeRowFraming(1, AIRBYTE_CDC_COLUMNS).suffixOf({ eventName: 'INSERT', sequenceNumber: '5', approximateCreationMs: undefined, userIdentity: undefined });
+    const at = Date.parse((JSON.parse(`{${suffix.slice(1)}}`) as { _ab_cdc_updated_at: string })._ab_cdc_updated_at);
+    expect(at).toBeGreaterThanOrEqual(before - 1);
+    expect(at).toBeLessThanOrEqual(Date.now() + 1);
+    expect(() => changeRowFraming(1, AIRBYTE_CDC_COLUMNS).suffixOf({ eventName: 'INSERT', sequenceNumber: undefined, approximateCreationMs: 0, userIdentity: undefined })).toThrow(/SequenceNumber/);
+  });
+});
+
+describe('ApproximateCreationDateTime as GetRecords writes it', () => {
+  const pageWith = (at: string) =>
+    getRecordsResponse(`{"Records":[{"eventName":"INSERT","dynamodb":{"ApproximateCreationDateTime":${at},"NewImage":{"pk":{"S":"a"}},"SequenceNumber":"1"}}]}`, changeRowFraming(0, AIRBYTE_CDC_COLUMNS));
+
+  it('is read in any JSON number notation, to the millisecond', () => {
+    for (const at of ['1796183400', '1796183400.000', '1.7961834E9', '1.7961834e+9', '17961834004e-1', ' 1796183400.0015']) {
+      expect(pageWith(at).changes[0]!.approximateCreationMs).toBe(at.includes('4e-1') ? 1796183400400 : at.includes('0015') ? 1796183400002 : 1796183400000);
+    }
+  });
+
+  it('is left out when it is not a number, and a malformed number is a syntax error', () => {
+    expect(pageWith('"1796183400"').changes[0]!.approximateCreationMs).toBeUndefined();
+    expect(pageWith('null').changes[0]!.approximateCreationMs).toBeUndefined();
+    for (const bad of ['01', '1.', '-', '1e', '0x10', 'Infinity']) expect(() => pageWith(bad), bad).toThrow(/GetRecords/);
   });
 });
 
