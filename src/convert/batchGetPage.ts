@@ -3,7 +3,7 @@
 // wire transcoder (wireTranscoder.ts) straight from the response's bytes, like a Scan page's (itemsPage.ts). The
 // table name is compared as data: any name DynamoDB allows, `__proto__` included, finds its items.
 import { encodedSuffix, type PageRecordOptions } from './itemsPage.js';
-import { omittedNames, WIRE, WireTranscoder, type ItemFraming } from './wireTranscoder.js';
+import { omittedNames, WireTranscoder, type ItemFraming } from './wireTranscoder.js';
 
 export interface BatchGetRecords {
   /** The items found in `table`, in the order of the response (which is no particular order). */
@@ -17,36 +17,17 @@ export function batchGetResponseToRecords(body: Uint8Array | string, table: stri
   const t = new WireTranscoder(bytes, options.what ?? 'a BatchGetItem response');
   const framing: ItemFraming = { suffix: encodedSuffix(options.recordSuffix ?? ''), omit: omittedNames(options.omit) };
   const rest: Record<string, unknown> = {};
-  t.expect(WIRE.OPEN_BRACE);
-  if (!t.tryConsume(WIRE.CLOSE_BRACE)) {
-    do {
-      const key = t.readKey();
-      t.expect(WIRE.COLON);
-      if (key === 'Responses') tableItems(t, table, framing);
-      else Object.defineProperty(rest, key, { value: t.parseValue(), enumerable: true, writable: true, configurable: true });
-    } while (t.tryConsume(WIRE.COMMA));
-    t.expect(WIRE.CLOSE_BRACE);
-  }
+  t.members((key) => {
+    if (key === 'Responses') tableItems(t, table, framing);
+    else Object.defineProperty(rest, key, { value: t.parseValue(), enumerable: true, writable: true, configurable: true });
+  });
   return { records: t.takeRecords(), rest };
 }
 
 /** `{"<table>":[items…],…}`: the items of `table` become records, any other table's are passed over. */
 function tableItems(t: WireTranscoder, table: string, framing: ItemFraming): void {
-  t.expect(WIRE.OPEN_BRACE);
-  if (t.tryConsume(WIRE.CLOSE_BRACE)) return;
-  do {
-    const name = t.readKey();
-    t.expect(WIRE.COLON);
-    if (name !== table) {
-      t.skipValue();
-      continue;
-    }
-    t.expect(WIRE.OPEN_BRACKET);
-    if (!t.tryConsume(WIRE.CLOSE_BRACKET)) {
-      do t.item(framing);
-      while (t.tryConsume(WIRE.COMMA));
-      t.expect(WIRE.CLOSE_BRACKET);
-    }
-  } while (t.tryConsume(WIRE.COMMA));
-  t.expect(WIRE.CLOSE_BRACE);
+  t.members((name) => {
+    if (name === table) t.elements(() => t.item(framing));
+    else t.skipValue();
+  });
 }

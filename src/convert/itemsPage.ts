@@ -1,7 +1,7 @@
 // A response whose `Items` member lists items (Scan, Query) → one record text per item, and the response's other
 // members (LastEvaluatedKey, ConsumedCapacity, Count, ScannedCount) parsed. The items go through the wire
 // transcoder (wireTranscoder.ts) straight from the response's bytes.
-import { omittedNames, WIRE, WireTranscoder, type CursorWireValue, type ItemFraming } from './wireTranscoder.js';
+import { omittedNames, WireTranscoder, type CursorWireValue, type ItemFraming } from './wireTranscoder.js';
 
 export type { CursorWireValue } from './wireTranscoder.js';
 
@@ -46,25 +46,15 @@ export function itemsResponseToRecords(body: Uint8Array | string, options: PageR
   };
   const cursorValues: (CursorWireValue | undefined)[] | undefined = options.cursorField !== undefined ? [] : undefined;
   const rest: Record<string, unknown> = {};
-  t.expect(WIRE.OPEN_BRACE);
-  if (!t.tryConsume(WIRE.CLOSE_BRACE)) {
-    do {
-      const key = t.readKey();
-      t.expect(WIRE.COLON);
-      if (key === 'Items') {
-        t.expect(WIRE.OPEN_BRACKET);
-        if (!t.tryConsume(WIRE.CLOSE_BRACKET)) {
-          do {
-            t.item(framing);
-            cursorValues?.push(t.cursor);
-          } while (t.tryConsume(WIRE.COMMA));
-          t.expect(WIRE.CLOSE_BRACKET);
-        }
-      } else {
-        rest[key] = t.parseValue();
-      }
-    } while (t.tryConsume(WIRE.COMMA));
-    t.expect(WIRE.CLOSE_BRACE);
-  }
+  t.members((key) => {
+    if (key === 'Items') {
+      t.elements(() => {
+        t.item(framing);
+        cursorValues?.push(t.cursor);
+      });
+    } else {
+      rest[key] = t.parseValue();
+    }
+  });
   return { records: t.takeRecords(), cursorValues, rest };
 }

@@ -471,6 +471,28 @@ export class WireTranscoder {
 
   // ---- framing helpers (the envelope around items: response members, record metadata, export lines)
 
+  /** An envelope object `{"name":value,…}`: `member` is called with each name, positioned at its value, and must
+   *  consume that value. */
+  members(member: (name: string) => void): void {
+    this.expect(OPEN_BRACE);
+    if (this.tryConsume(CLOSE_BRACE)) return;
+    do {
+      const name = this.readKey();
+      this.expect(COLON);
+      member(name);
+    } while (this.tryConsume(COMMA));
+    this.expect(CLOSE_BRACE);
+  }
+
+  /** An envelope array `[element,…]`: `element` is called at each element and must consume it. */
+  elements(element: () => void): void {
+    this.expect(OPEN_BRACKET);
+    if (this.tryConsume(CLOSE_BRACKET)) return;
+    do element();
+    while (this.tryConsume(COMMA));
+    this.expect(CLOSE_BRACKET);
+  }
+
   /** A member name of an envelope object, decoded. */
   readKey(): string {
     this.skipWhitespace();

@@ -30,37 +30,16 @@ export function itemsResponseToTrees(body: Uint8Array | string): ItemTrees {
   const t = new WireTranscoder(bytes, 'a Scan response');
   const items: WireEntries[] = [];
   const rest: Record<string, unknown> = {};
-  t.expect(WIRE.OPEN_BRACE);
-  if (!t.tryConsume(WIRE.CLOSE_BRACE)) {
-    do {
-      const key = t.readKey();
-      t.expect(WIRE.COLON);
-      if (key === 'Items') {
-        t.expect(WIRE.OPEN_BRACKET);
-        if (!t.tryConsume(WIRE.CLOSE_BRACKET)) {
-          do items.push(entries(t));
-          while (t.tryConsume(WIRE.COMMA));
-          t.expect(WIRE.CLOSE_BRACKET);
-        }
-      } else {
-        rest[key] = t.parseValue();
-      }
-    } while (t.tryConsume(WIRE.COMMA));
-    t.expect(WIRE.CLOSE_BRACE);
-  }
+  t.members((key) => {
+    if (key === 'Items') t.elements(() => items.push(entries(t)));
+    else rest[key] = t.parseValue();
+  });
   return { items, rest };
 }
 
 function entries(t: WireTranscoder): WireEntries {
   const out: WireEntries = [];
-  t.expect(WIRE.OPEN_BRACE);
-  if (t.tryConsume(WIRE.CLOSE_BRACE)) return out;
-  do {
-    const name = t.readKey();
-    t.expect(WIRE.COLON);
-    out.push([name, node(t)]);
-  } while (t.tryConsume(WIRE.COMMA));
-  t.expect(WIRE.CLOSE_BRACE);
+  t.members((name) => out.push([name, node(t)]));
   return out;
 }
 
@@ -75,12 +54,7 @@ function node(t: WireTranscoder): WireNode {
       break;
     case 'L': {
       const list: WireNode[] = [];
-      t.expect(WIRE.OPEN_BRACKET);
-      if (!t.tryConsume(WIRE.CLOSE_BRACKET)) {
-        do list.push(node(t));
-        while (t.tryConsume(WIRE.COMMA));
-        t.expect(WIRE.CLOSE_BRACKET);
-      }
+      t.elements(() => list.push(node(t)));
       value = { L: list };
       break;
     }
