@@ -2,18 +2,9 @@
 // into objects (JSON.parse keeps `__proto__` as an own member), each item written member by member in a JavaScript
 // object's key order. N keeps every digit, B and BS stay base64, sets become arrays, NULL becomes null.
 import { numberToJson } from '../../src/convert/number.js';
+import type { WireValue } from '../../src/convert/wireValue.js';
 
-export type WireValue =
-  | { S: string }
-  | { N: string }
-  | { B: string }
-  | { BOOL: boolean }
-  | { NULL: boolean }
-  | { M: WireItem }
-  | { L: WireValue[] }
-  | { SS: string[] }
-  | { NS: string[] }
-  | { BS: string[] };
+export type { WireValue };
 
 export type WireItem = Record<string, WireValue>;
 
