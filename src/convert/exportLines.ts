@@ -94,9 +94,7 @@ export class ExportLineTranscoder {
           t.item(this.snapshotFraming);
           found = true;
         } else {
-          t.readKey();
-          t.expect(WIRE.COLON);
-          t.skipValue();
+          t.skipMember();
         }
       } while (t.tryConsume(WIRE.COMMA));
       t.expect(WIRE.CLOSE_BRACE);
@@ -120,9 +118,7 @@ export class ExportLineTranscoder {
           const metadata = t.parseValue() as { WriteTimestampMicros?: { N?: unknown } } | null;
           micros = metadata?.WriteTimestampMicros?.N;
         } else {
-          t.readKey();
-          t.expect(WIRE.COLON);
-          t.skipValue();
+          t.skipMember();
         }
       } while (t.tryConsume(WIRE.COMMA));
       t.expect(WIRE.CLOSE_BRACE);

@@ -115,7 +115,7 @@ function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming)
             t.expect(WIRE.COLON);
             const value = t.numberValue();
             if (value !== undefined) change.approximateCreationMs = Math.round(value * 1000);
-          } else skipMember(t);
+          } else t.skipMember();
         } while (t.tryConsume(WIRE.COMMA));
         t.expect(WIRE.CLOSE_BRACE);
       } else if (t.keyIs('eventName')) {
@@ -125,7 +125,7 @@ function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming)
         t.expect(WIRE.COLON);
         const value = t.parseValue();
         if (typeof value === 'object' && value !== null) change.userIdentity = value as ChangeMeta['userIdentity'];
-      } else skipMember(t);
+      } else t.skipMember();
     } while (t.tryConsume(WIRE.COMMA));
     t.expect(WIRE.CLOSE_BRACE);
   }
@@ -145,13 +145,6 @@ function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming)
   if (remove) t.mergedItem(oldImage, keys, { suffix, omit: framing.omit });
   else t.endRecord(suffix);
   return { change, end: t.outputLength };
-}
-
-/** A member of no interest: its name and value passed over without decoding either. */
-function skipMember(t: WireTranscoder): void {
-  t.skipValue();
-  t.expect(WIRE.COLON);
-  t.skipValue();
 }
 
 /** After a member name: the range of its value when it is a map (null counts as absent). */

@@ -493,6 +493,15 @@ export class WireTranscoder {
     this.expect(CLOSE_BRACKET);
   }
 
+  /** An envelope member of no interest: its name and value passed over without decoding either. */
+  skipMember(): void {
+    this.skipWhitespace();
+    if (this.src[this.pos] !== QUOTE) throw this.syntaxError('a member name');
+    this.pos = this.literalEnd(this.pos);
+    this.expect(COLON);
+    this.skipValue();
+  }
+
   /** A member name of an envelope object, decoded. */
   readKey(): string {
     this.skipWhitespace();
