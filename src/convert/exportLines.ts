@@ -4,7 +4,7 @@
 // NewImage is a delete whose row is `{...OldImage, ...Keys}`. Values are DynamoDB's wire JSON, transcoded exactly as
 // a Scan page's items are (wireTranscoder.ts).
 import { encodedSuffix } from './itemsPage.js';
-import { omittedNames, WIRE, WireSyntaxError, WireTranscoder, type ItemFraming, type OmittedNames } from './wireTranscoder.js';
+import { MemberNames, omittedNames, WIRE, WireSyntaxError, WireTranscoder, type ItemFraming, type OmittedNames } from './wireTranscoder.js';
 
 export type ChangeKind = 'upsert' | 'delete';
 
@@ -84,8 +84,7 @@ export class ExportLineTranscoder {
     t.expect(WIRE.OPEN_BRACE);
     if (!t.tryConsume(WIRE.CLOSE_BRACE)) {
       do {
-        if (t.keyIs('Item')) {
-          t.expect(WIRE.COLON);
+        if (t.memberIn(ITEM_LINE_MEMBERS) === ITEM) {
           if (!t.atObject()) {
             t.skipValue(); // throws where there is no value at all
             throw new ExportLineError('has no Item');
@@ -94,7 +93,7 @@ export class ExportLineTranscoder {
           t.item(this.snapshotFraming);
           found = true;
         } else {
-          t.skipMember();
+          t.skipValue();
         }
       } while (t.tryConsume(WIRE.COMMA));
       t.expect(WIRE.CLOSE_BRACE);
@@ -110,15 +109,15 @@ export class ExportLineTranscoder {
     t.expect(WIRE.OPEN_BRACE);
     if (!t.tryConsume(WIRE.CLOSE_BRACE)) {
       do {
-        if (t.keyIs('Keys')) keys = mapSpan(t);
-        else if (t.keyIs('NewImage')) newImage = mapSpan(t);
-        else if (t.keyIs('OldImage')) oldImage = mapSpan(t);
-        else if (t.keyIs('Metadata')) {
-          t.expect(WIRE.COLON);
+        const member = t.memberIn(CHANGE_LINE_MEMBERS);
+        if (member === KEYS) keys = mapSpan(t);
+        else if (member === NEW_IMAGE) newImage = mapSpan(t);
+        else if (member === OLD_IMAGE) oldImage = mapSpan(t);
+        else if (member === METADATA) {
           const metadata = t.parseValue() as { WriteTimestampMicros?: { N?: unknown } } | null;
           micros = metadata?.WriteTimestampMicros?.N;
         } else {
-          t.skipMember();
+          t.skipValue();
         }
       } while (t.tryConsume(WIRE.COMMA));
       t.expect(WIRE.CLOSE_BRACE);
@@ -141,9 +140,14 @@ export class ExportLineTranscoder {
   }
 }
 
-/** After a member name: the range of its value when it is an object (anything else counts as absent). */
+/** The members an export line's reader looks at (memberIn); every other one is passed over. */
+const ITEM_LINE_MEMBERS = new MemberNames(['Item']);
+const ITEM = 0;
+const CHANGE_LINE_MEMBERS = new MemberNames(['Keys', 'NewImage', 'OldImage', 'Metadata']);
+const [KEYS, NEW_IMAGE, OLD_IMAGE, METADATA] = [0, 1, 2, 3];
+
+/** At a member's value: its range when it is an object (anything else counts as absent). */
 function mapSpan(t: WireTranscoder): Span {
-  t.expect(WIRE.COLON);
   const isMap = t.atObject();
   const start = t.skipValue();
   return isMap ? [start, t.pos] : NONE;

@@ -5,7 +5,9 @@
 // where those images lie. The caller then takes the rows of as many records as it wants (a bounded sync stops at the
 // first change made after it began): rows of the records after those are dropped, and a record without the image
 // its row needs fails only if it is taken.
-import { omittedNames, WIRE, WireTranscoder, type ItemFraming } from './wireTranscoder.js';
+import { literalEndAt, MemberNames, memberNameIndex, omittedNames, valueEndAt, whitespaceEnd, WIRE, WireTranscoder, type ItemFraming } from './wireTranscoder.js';
+
+const QUOTE = 0x22;
 
 export interface ChangeMeta {
   eventName: string | undefined;
@@ -19,8 +21,9 @@ export class MissingImageError extends Error {}
 
 /** How each change becomes a row. */
 export interface ChangeRowFraming {
-  /** The row's metadata members (starting with a comma); may throw for a record it cannot describe. */
-  suffixOf(change: ChangeMeta): string;
+  /** The row's metadata members (starting with a comma); may throw for a record it cannot describe. A Buffer
+   *  returned is copied at once, so the framing may reuse it for the next record. */
+  suffixOf(change: ChangeMeta): Buffer | string;
   /** Top-level attributes left out. */
   omit?: ReadonlySet<string> | undefined;
 }
@@ -84,58 +87,108 @@ export function getRecordsResponse(body: Uint8Array | string, rows: ChangeRowFra
   };
 }
 
-/** One element of Records: its metadata parsed, its row written (or its error noted). */
+/** The members a record's reader looks at; every other one is passed over. */
+const RECORD_MEMBERS = new MemberNames(['dynamodb', 'eventName', 'userIdentity']);
+const [DYNAMODB, EVENT_NAME, USER_IDENTITY] = [0, 1, 2];
+const STREAM_RECORD_MEMBERS = new MemberNames(['NewImage', 'OldImage', 'Keys', 'SequenceNumber', 'ApproximateCreationDateTime']);
+const [NEW_IMAGE, OLD_IMAGE, KEYS, SEQUENCE_NUMBER, CREATION_TIME] = [0, 1, 2, 3, 4];
+/** The event names there are, returned as these strings without decoding. */
+const EVENT_NAMES = new MemberNames(['INSERT', 'MODIFY', 'REMOVE']);
+
+/**
+ * One element of Records: its metadata parsed, its row written (or its error noted). The envelope is walked with the
+ * position in a local, over the bytes (its members are most of a record's bytes besides the image); the transcoder
+ * is handed the position for what it reads: the new image, the sequence number, the creation time.
+ */
 function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming): { change: ChangeMeta; end: number | Error } {
   const change: ChangeMeta = { eventName: undefined, sequenceNumber: undefined, approximateCreationMs: undefined, userIdentity: undefined };
+  const src = t.src;
+  const end = t.end;
   let newImageAt = -1;
   let oldImage = NONE;
   let keys = NONE;
-  t.expect(WIRE.OPEN_BRACE);
-  if (!t.tryConsume(WIRE.CLOSE_BRACE)) {
-    do {
-      if (t.keyIs('dynamodb')) {
-        t.expect(WIRE.COLON);
-        if (!t.atObject()) {
-          t.skipValue();
-          continue;
+  let p = whitespaceEnd(src, t.pos, end);
+  if (src[p] !== WIRE.OPEN_BRACE) fail(t, p, "'{'");
+  p = whitespaceEnd(src, p + 1, end);
+  if (src[p] === WIRE.CLOSE_BRACE) p++;
+  else {
+    for (;;) {
+      if (src[p] !== QUOTE) fail(t, p, 'a member name');
+      const nameEnd = literalEndAt(src, p, end);
+      if (nameEnd < 0) fail(t, p, 'the end of a string');
+      const member = memberNameIndex(src, p, nameEnd, RECORD_MEMBERS);
+      p = memberValueAt(src, nameEnd, end);
+      if (p < 0) fail(t, nameEnd, "':'");
+      if (member === DYNAMODB && src[p] === WIRE.OPEN_BRACE) {
+        p = whitespaceEnd(src, p + 1, end);
+        if (src[p] === WIRE.CLOSE_BRACE) p++;
+        else {
+          for (;;) {
+            if (src[p] !== QUOTE) fail(t, p, 'a member name');
+            const innerEnd = literalEndAt(src, p, end);
+            if (innerEnd < 0) fail(t, p, 'the end of a string');
+            const inner = memberNameIndex(src, p, innerEnd, STREAM_RECORD_MEMBERS);
+            p = memberValueAt(src, innerEnd, end);
+            if (p < 0) fail(t, innerEnd, "':'");
+            const isMap = src[p] === WIRE.OPEN_BRACE;
+            if (inner === NEW_IMAGE && isMap && newImageAt < 0) {
+              t.pos = p;
+              newImageAt = t.openItem(framing);
+              p = t.pos;
+            } else if (inner === SEQUENCE_NUMBER) {
+              t.pos = p;
+              change.sequenceNumber = t.stringValue();
+              p = t.pos;
+            } else if (inner === CREATION_TIME) {
+              t.pos = p;
+              const value = t.numberValue();
+              if (value !== undefined) change.approximateCreationMs = Math.round(value * 1000);
+              p = t.pos;
+            } else {
+              const valueEnd = valueEndAt(src, p, end);
+              if (valueEnd < 0) fail(t, p, 'a value');
+              if (isMap && inner === OLD_IMAGE) oldImage = [p, valueEnd];
+              else if (isMap && inner === KEYS) keys = [p, valueEnd];
+              p = valueEnd;
+            }
+            p = whitespaceEnd(src, p, end);
+            if (src[p] === WIRE.COMMA) p = whitespaceEnd(src, p + 1, end);
+            else if (src[p] === WIRE.CLOSE_BRACE) {
+              p++;
+              break;
+            } else fail(t, p, "',' or '}'");
+          }
         }
-        t.expect(WIRE.OPEN_BRACE);
-        if (t.tryConsume(WIRE.CLOSE_BRACE)) continue;
-        do {
-          if (t.keyIs('NewImage')) {
-            t.expect(WIRE.COLON);
-            if (t.atObject() && newImageAt < 0) newImageAt = t.openItem(framing);
-            else t.skipValue();
-          } else if (t.keyIs('OldImage')) oldImage = imageSpan(t);
-          else if (t.keyIs('Keys')) keys = imageSpan(t);
-          else if (t.keyIs('SequenceNumber')) {
-            t.expect(WIRE.COLON);
-            change.sequenceNumber = t.stringValue();
-          } else if (t.keyIs('ApproximateCreationDateTime')) {
-            t.expect(WIRE.COLON);
-            const value = t.numberValue();
-            if (value !== undefined) change.approximateCreationMs = Math.round(value * 1000);
-          } else t.skipMember();
-        } while (t.tryConsume(WIRE.COMMA));
-        t.expect(WIRE.CLOSE_BRACE);
-      } else if (t.keyIs('eventName')) {
-        t.expect(WIRE.COLON);
-        change.eventName = t.stringValue();
-      } else if (t.keyIs('userIdentity')) {
-        t.expect(WIRE.COLON);
+      } else if (member === EVENT_NAME) {
+        t.pos = p;
+        change.eventName = t.stringValue(EVENT_NAMES);
+        p = t.pos;
+      } else if (member === USER_IDENTITY) {
+        t.pos = p;
         const value = t.parseValue();
         if (typeof value === 'object' && value !== null) change.userIdentity = value as ChangeMeta['userIdentity'];
-      } else t.skipMember();
-    } while (t.tryConsume(WIRE.COMMA));
-    t.expect(WIRE.CLOSE_BRACE);
+        p = t.pos;
+      } else {
+        const valueEnd = valueEndAt(src, p, end);
+        if (valueEnd < 0) fail(t, p, 'a value');
+        p = valueEnd;
+      }
+      p = whitespaceEnd(src, p, end);
+      if (src[p] === WIRE.COMMA) p = whitespaceEnd(src, p + 1, end);
+      else if (src[p] === WIRE.CLOSE_BRACE) {
+        p++;
+        break;
+      } else fail(t, p, "',' or '}'");
+    }
   }
+  t.pos = p;
   // The row: the new image written above, or for a REMOVE the old image and keys merged in its place.
   const remove = change.eventName === 'REMOVE';
   if (remove && newImageAt >= 0) t.discardFrom(newImageAt);
   if (!remove && newImageAt < 0) {
     return { change, end: new MissingImageError(`A ${change.eventName} stream record has no NewImage: the stream's view type must be NEW_IMAGE or NEW_AND_OLD_IMAGES`) };
   }
-  let suffix: string;
+  let suffix: Buffer | string;
   try {
     suffix = rows.suffixOf(change);
   } catch (err) {
@@ -147,10 +200,14 @@ function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming)
   return { change, end: t.outputLength };
 }
 
-/** After a member name: the range of its value when it is a map (null counts as absent). */
-function imageSpan(t: WireTranscoder): Span {
-  t.expect(WIRE.COLON);
-  const isMap = t.atObject();
-  const start = t.skipValue();
-  return isMap ? [start, t.pos] : NONE;
+
+/** Past a member name (`nameEnd` just after its closing quote) and its colon: where its value starts, or -1. */
+function memberValueAt(src: Uint8Array, nameEnd: number, end: number): number {
+  const colon = whitespaceEnd(src, nameEnd, end);
+  return src[colon] === WIRE.COLON ? whitespaceEnd(src, colon + 1, end) : -1;
+}
+
+function fail(t: WireTranscoder, at: number, wanted: string): never {
+  t.pos = at;
+  throw t.syntaxError(wanted);
 }

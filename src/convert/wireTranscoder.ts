@@ -33,6 +33,14 @@ export interface OmittedNames {
   bytes: readonly Buffer[];
 }
 
+/** Names (or texts) an envelope reader looks for, as strings and as their UTF-8 bytes (see memberIn). */
+export class MemberNames {
+  readonly bytes: readonly Buffer[];
+  constructor(readonly texts: readonly string[]) {
+    this.bytes = texts.map((text) => Buffer.from(text, 'utf8'));
+  }
+}
+
 const omittedCache = new WeakMap<ReadonlySet<string>, OmittedNames>();
 
 export function omittedNames(omit: ReadonlySet<string> | undefined): OmittedNames | undefined {
@@ -93,6 +101,8 @@ export class WireTranscoder {
   private records = 0;
   /** The cursor value found by the last item written with framing.cursorField. */
   cursor: CursorWireValue | undefined;
+  /** The last number numberValue converted, by its range in the input. */
+  private lastNumber: { start: number; end: number; value: number } | undefined;
   private readonly what: string;
 
   constructor(src: Uint8Array, what: string, start = 0, end = src.length) {
@@ -201,7 +211,8 @@ export class WireTranscoder {
         this.len = close + this.dst.write(from === 0 ? suffix : suffix.slice(1), close, 'utf8');
       } else {
         this.ensure(suffix.length + 2);
-        suffix.copy(this.dst, close, from);
+        if (from === 0) this.dst.set(suffix, close);
+        else suffix.copy(this.dst, close, from);
         this.len = close + suffix.length - from;
       }
       this.dst[this.len++] = CLOSE_BRACE;
@@ -270,7 +281,8 @@ export class WireTranscoder {
     const typeStart = this.pos + 1;
     if (src[this.pos] !== QUOTE) throw this.syntaxError('a string');
     let typeEnd = typeStart;
-    while (typeEnd < this.end && src[typeEnd] !== QUOTE) typeEnd++;
+    const end = this.end;
+    while (typeEnd < end && src[typeEnd] !== QUOTE) typeEnd++;
     const typeLength = typeEnd - typeStart;
     const first = src[typeStart];
     const second = typeLength === 2 ? src[typeStart + 1] : 0;
@@ -319,11 +331,12 @@ export class WireTranscoder {
     const dst = this.dst;
     const start = this.pos;
     if (src[start] !== QUOTE) throw this.syntaxError('a string');
+    const end = this.end;
     let i = start + 1;
     let o = this.len;
     dst[o++] = QUOTE;
     for (;;) {
-      if (i >= this.end) throw this.syntaxError('the end of a string');
+      if (i >= end) throw this.syntaxError('the end of a string');
       const c = src[i] as number;
       if (c === QUOTE) break;
       if (c === BACKSLASH || c < 0x20) {
@@ -385,10 +398,15 @@ export class WireTranscoder {
   private word(isBool: boolean): void {
     const src = this.src;
     const start = this.pos;
-    while (this.pos < this.end && (src[this.pos] as number) >= 0x61 && (src[this.pos] as number) <= 0x7a) this.pos++;
-    const text = isBool ? (this.pos - start === 4 && this.isWord(start, 'true') ? 'true' : 'false') : 'null';
+    const end = this.end;
+    let i = start;
+    while (i < end && (src[i] as number) >= 0x61 && (src[i] as number) <= 0x7a) i++;
+    this.pos = i;
+    const text = isBool ? (i - start === 4 && this.isWord(start, 'true') ? 'true' : 'false') : 'null';
     const dst = this.dst;
-    for (let j = 0; j < text.length; j++) dst[this.len++] = text.charCodeAt(j);
+    let o = this.len;
+    for (let j = 0; j < text.length; j++) dst[o++] = text.charCodeAt(j);
+    this.len = o;
   }
 
   // ---- member order
@@ -493,21 +511,28 @@ export class WireTranscoder {
     this.expect(CLOSE_BRACKET);
   }
 
-  /** An envelope member of no interest: its name and value passed over without decoding either. */
-  skipMember(): void {
-    this.skipWhitespace();
-    if (this.src[this.pos] !== QUOTE) throw this.syntaxError('a member name');
-    this.pos = this.literalEnd(this.pos);
-    this.expect(COLON);
-    this.skipValue();
-  }
-
   /** A member name of an envelope object, decoded. */
   readKey(): string {
     this.skipWhitespace();
     const start = this.pos;
     this.pos = this.literalEnd(start);
     return this.parseLiteral(start, this.pos) as string;
+  }
+
+  /**
+   * The member name at the cursor, looked up in `names`: its index there, or -1 for any other name. Moves past the
+   * name and its colon either way, so the caller is at the value. One pass over the name's bytes; a name written
+   * with escapes (never seen from AWS) is decoded and looked up by its value.
+   */
+  memberIn(names: MemberNames): number {
+    this.skipWhitespace();
+    const start = this.pos;
+    if (this.src[start] !== QUOTE) throw this.syntaxError('a member name');
+    const end = this.literalEnd(start);
+    this.pos = end;
+    const found = memberNameIndex(this.src, start, end, names);
+    this.expect(COLON);
+    return found;
   }
 
   /** Whether the member name at the cursor is exactly `word` (ASCII, no escapes); moves past it when it is. */
@@ -528,11 +553,28 @@ export class WireTranscoder {
   }
 
   /** The number value at the cursor (undefined, and skipped, when it is not a number): converted without JSON.parse
-   *  when the literal is a plain JSON number, which Number() reads exactly as JSON.parse does. */
+   *  when the literal is a plain JSON number, which Number() reads exactly as JSON.parse does. A literal written
+   *  exactly as the one before it (the records of a page share a few creation times) is not converted again. */
   numberValue(): number | undefined {
     this.skipWhitespace();
     const start = this.pos;
     this.skipValue();
+    const last = this.lastNumber;
+    if (last !== undefined && this.pos - start === last.end - last.start && this.sameBytes(start, last.start, this.pos - start)) {
+      return last.value;
+    }
+    const value = this.convertNumber(start);
+    if (value !== undefined) this.lastNumber = { start, end: this.pos, value };
+    return value;
+  }
+
+  private sameBytes(a: number, b: number, length: number): boolean {
+    const src = this.src;
+    for (let j = 0; j < length; j++) if (src[a + j] !== src[b + j]) return false;
+    return true;
+  }
+
+  private convertNumber(start: number): number | undefined {
     const c = this.src[start];
     if (c !== MINUS && (c === undefined || c < DIGIT_0 || c > DIGIT_9)) {
       const value = this.parseLiteral(start, this.pos);
@@ -543,48 +585,38 @@ export class WireTranscoder {
   }
 
   /** The string value at the cursor (undefined, and skipped, when it is not a string): decoded without JSON.parse
-   *  when it holds no escape. */
-  stringValue(): string | undefined {
+   *  when it holds no escape, and as Latin-1 (the fastest decode, exact for ASCII) when it is ASCII. With `known`,
+   *  a value equal to one of those texts is returned as that very string, without decoding. */
+  stringValue(known?: MemberNames): string | undefined {
     this.skipWhitespace();
+    const src = this.src;
     const start = this.pos;
-    if (this.src[start] !== QUOTE) {
+    if (src[start] !== QUOTE) {
       this.skipValue();
       return undefined;
     }
     const end = this.literalEnd(start);
     this.pos = end;
-    for (let j = start + 1; j < end - 1; j++) if (this.src[j] === BACKSLASH) return this.parseLiteral(start, end) as string;
-    return this.text(start + 1, end - 1);
+    let ascii = true;
+    for (let j = start + 1; j < end - 1; j++) {
+      const c = src[j] as number;
+      if (c === BACKSLASH) return this.parseLiteral(start, end) as string;
+      if (c >= 0x80) ascii = false;
+    }
+    if (!ascii) return this.text(start + 1, end - 1);
+    if (known !== undefined) {
+      for (let k = 0; k < known.bytes.length; k++) if (this.bytesEqual(start + 1, end - 1, known.bytes[k] as Buffer)) return known.texts[k];
+    }
+    return this.srcBuffer.toString('latin1', start + 1, end - 1);
   }
 
   /** Moves past one JSON value of any kind; returns where it started. */
   skipValue(): number {
     this.skipWhitespace();
-    const src = this.src;
     const start = this.pos;
-    const c = src[this.pos];
-    if (c === QUOTE) {
-      this.pos = this.literalEnd(this.pos);
-      return start;
-    }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      let depth = 0;
-      do {
-        if (this.pos >= this.end) throw this.syntaxError('the end of a value');
-        const d = src[this.pos];
-        if (d === QUOTE) {
-          this.pos = this.literalEnd(this.pos);
-          continue;
-        }
-        if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
-        else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) depth--;
-        this.pos++;
-      } while (depth > 0);
-      return start;
-    }
-    // A number or a literal word.
-    while (this.pos < this.end && !isDelimiter(src[this.pos] as number)) this.pos++;
-    if (this.pos === start) throw this.syntaxError('a value');
+    const end = valueEndAt(this.src, start, this.end);
+    if (end < 0) throw this.syntaxError(start < this.end ? 'a value' : 'the end of a value');
+    this.pos = end;
     return start;
   }
 
@@ -597,18 +629,20 @@ export class WireTranscoder {
   skipWhitespace(): void {
     const src = this.src;
     const end = this.end;
-    for (;;) {
-      if (this.pos >= end) return;
-      const c = src[this.pos];
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) this.pos++;
-      else return;
+    let i = this.pos;
+    while (i < end) {
+      const c = src[i];
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
     }
+    this.pos = i;
   }
 
   tryConsume(byte: number): boolean {
     this.skipWhitespace();
-    if (this.pos >= this.end || this.src[this.pos] !== byte) return false;
-    this.pos++;
+    const i = this.pos;
+    if (i >= this.end || this.src[i] !== byte) return false;
+    this.pos = i + 1;
     return true;
   }
 
@@ -631,15 +665,12 @@ export class WireTranscoder {
 
   /** Index just past the string literal starting at `start` (its opening quote). */
   private literalEnd(start: number): number {
-    const src = this.src;
-    if (src[start] !== QUOTE) throw this.syntaxError('a string');
-    for (let j = start + 1; j < this.end; j++) {
-      const c = src[j];
-      if (c === BACKSLASH) j++;
-      else if (c === QUOTE) return j + 1;
-    }
-    throw this.syntaxError('the end of a string');
+    if (this.src[start] !== QUOTE) throw this.syntaxError('a string');
+    const end = literalEndAt(this.src, start, this.end);
+    if (end < 0) throw this.syntaxError('the end of a string');
+    return end;
   }
+
 
   private parseLiteral(start: number, end: number): unknown {
     try {
@@ -670,6 +701,80 @@ export class WireTranscoder {
   text(start: number, end: number): string {
     return this.srcBuffer.toString('utf8', start, end);
   }
+}
+
+// ---- pure scanning helpers over wire bytes, for envelope readers that keep their position in a local (the
+// transcoder's own skipValue uses them too); each returns an index, or -1 where the input ends first.
+
+/** Index just past the string literal whose opening quote is at `start`. */
+export function literalEndAt(src: Uint8Array, start: number, end: number): number {
+  for (let j = start + 1; j < end; j++) {
+    const c = src[j];
+    if (c === BACKSLASH) j++;
+    else if (c === QUOTE) return j + 1;
+  }
+  return -1;
+}
+
+/** Index just past the JSON value starting at `start` (no whitespace before it); `start` itself when none is. */
+export function valueEndAt(src: Uint8Array, start: number, end: number): number {
+  const c = src[start];
+  if (c === QUOTE) return literalEndAt(src, start, end);
+  let i = start;
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    let depth = 0;
+    do {
+      if (i >= end) return -1;
+      const d = src[i];
+      if (d === QUOTE) {
+        i = literalEndAt(src, i, end);
+        if (i < 0) return -1;
+        continue;
+      }
+      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) depth--;
+      i++;
+    } while (depth > 0);
+    return i;
+  }
+  // A number or a literal word.
+  while (i < end && !isDelimiter(src[i] as number)) i++;
+  return i === start ? -1 : i;
+}
+
+/** Index of the first byte at or after `i` that is not JSON whitespace. */
+export function whitespaceEnd(src: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const c = src[i];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Which of `names` the member name between `start` (its opening quote) and `end` (just past its closing quote)
+ * is; -1 for any other. A name written with escapes (never seen from AWS) is decoded and looked up by its value.
+ */
+export function memberNameIndex(src: Uint8Array, start: number, end: number, names: MemberNames): number {
+  const length = end - start - 2;
+  const candidates = names.bytes;
+  for (let k = 0; k < candidates.length; k++) {
+    const bytes = candidates[k] as Buffer;
+    if (bytes.length !== length) continue;
+    let same = true;
+    for (let j = 0; j < length; j++) {
+      if (src[start + 1 + j] !== bytes[j]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return k;
+  }
+  for (let j = start + 1; j < end - 1; j++) {
+    if (src[j] === BACKSLASH) return names.texts.indexOf(JSON.parse(Buffer.from(src.buffer, src.byteOffset + start, length + 2).toString('utf8')) as string);
+  }
+  return -1;
 }
 
 /**

@@ -43,21 +43,44 @@ function isoOf(ms: number): string {
 
 /**
  * How the changes of a generation become rows. An upsert's members differ from one change to the next only in the
- * sequence number and the creation time, so the text around those two is made once per framing rather than per
- * record; it is exactly what changeColumnsJson writes (a REMOVE, rare, goes through it).
+ * sequence number and the creation time, and both have a fixed width there (the sequence padded to 40 digits, the
+ * time in ISO 8601's 24 characters): so an upsert's suffix is one buffer made once per framing, in which each change
+ * overwrites those two fields. It is exactly what changeColumnsJson writes; anything else (a REMOVE, rare; a
+ * sequence or a time that does not fit) goes through changeColumnsJson.
  */
 export function changeRowFraming(generation: number, columns: CdcColumns, omit?: ReadonlySet<string>): ChangeRowFraming {
   const [cursorHead, upsertMiddle, upsertTail] = upsertSuffixParts(generation, columns);
+  const sequenceAt = Buffer.byteLength(cursorHead, 'utf8');
+  const atAt = sequenceAt + SEQUENCE_DIGITS + Buffer.byteLength(upsertMiddle, 'utf8');
+  const suffix = Buffer.from(cursorHead + '0'.repeat(SEQUENCE_DIGITS) + upsertMiddle + ' '.repeat(ISO_LENGTH) + upsertTail, 'utf8');
+  let atInSuffix = '';
   return {
     suffixOf: (change) => {
       const sequence = change.sequenceNumber;
-      if (change.eventName === 'REMOVE' || !sequence) return changeColumnsJson(change, generation, columns);
+      if (change.eventName === 'REMOVE' || !sequence || sequence.length > SEQUENCE_DIGITS) return changeColumnsJson(change, generation, columns);
       const at = change.approximateCreationMs !== undefined ? isoOf(change.approximateCreationMs) : new Date().toISOString();
-      return cursorHead + sequence.padStart(SEQUENCE_DIGITS, '0') + upsertMiddle + at + upsertTail;
+      if (at.length !== ISO_LENGTH) return changeColumnsJson(change, generation, columns);
+      // Plain loops: a few dozen bytes per record, where Buffer's fill and write cost more in their own overhead.
+      const digitsAt = sequenceAt + SEQUENCE_DIGITS - sequence.length;
+      for (let i = sequenceAt; i < digitsAt; i++) suffix[i] = ZERO;
+      for (let i = 0; i < sequence.length; i++) {
+        const c = sequence.charCodeAt(i);
+        if (c < ZERO || c > NINE) return changeColumnsJson(change, generation, columns);
+        suffix[digitsAt + i] = c;
+      }
+      if (at !== atInSuffix) {
+        for (let i = 0; i < ISO_LENGTH; i++) suffix[atAt + i] = at.charCodeAt(i);
+        atInSuffix = at;
+      }
+      return suffix;
     },
     omit,
   };
 }
+
+const ISO_LENGTH = '2000-01-01T00:00:00.000Z'.length;
+const ZERO = 0x30;
+const NINE = 0x39;
 
 /** cdcMembersJson of an upsert, split around its sequence number and its creation time. */
 function upsertSuffixParts(generation: number, columns: CdcColumns): [string, string, string] {
