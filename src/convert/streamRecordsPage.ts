@@ -7,8 +7,6 @@
 // its row needs fails only if it is taken.
 import { literalEndAt, MemberNames, memberNameIndex, omittedNames, valueEndAt, whitespaceEnd, WIRE, WireTranscoder, type ItemFraming } from './wireTranscoder.js';
 
-const QUOTE = 0x22;
-
 export interface ChangeMeta {
   eventName: string | undefined;
   sequenceNumber: string | undefined;
@@ -109,78 +107,47 @@ function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming)
   let keys = NONE;
   let p = whitespaceEnd(src, t.pos, end);
   if (src[p] !== WIRE.OPEN_BRACE) fail(t, p, "'{'");
-  p = whitespaceEnd(src, p + 1, end);
-  if (src[p] === WIRE.CLOSE_BRACE) p++;
-  else {
-    for (;;) {
-      if (src[p] !== QUOTE) fail(t, p, 'a member name');
-      const nameEnd = literalEndAt(src, p, end);
-      if (nameEnd < 0) fail(t, p, 'the end of a string');
-      const member = memberNameIndex(src, p, nameEnd, RECORD_MEMBERS);
-      p = memberValueAt(src, nameEnd, end);
-      if (p < 0) fail(t, nameEnd, "':'");
-      if (member === DYNAMODB && src[p] === WIRE.OPEN_BRACE) {
-        p = whitespaceEnd(src, p + 1, end);
-        if (src[p] === WIRE.CLOSE_BRACE) p++;
-        else {
-          for (;;) {
-            if (src[p] !== QUOTE) fail(t, p, 'a member name');
-            const innerEnd = literalEndAt(src, p, end);
-            if (innerEnd < 0) fail(t, p, 'the end of a string');
-            const inner = memberNameIndex(src, p, innerEnd, STREAM_RECORD_MEMBERS);
-            p = memberValueAt(src, innerEnd, end);
-            if (p < 0) fail(t, innerEnd, "':'");
-            const isMap = src[p] === WIRE.OPEN_BRACE;
-            if (inner === NEW_IMAGE && isMap && newImageAt < 0) {
-              t.pos = p;
-              newImageAt = t.openItem(framing);
-              p = t.pos;
-            } else if (inner === SEQUENCE_NUMBER) {
-              t.pos = p;
-              change.sequenceNumber = t.stringValue();
-              p = t.pos;
-            } else if (inner === CREATION_TIME) {
-              t.pos = p;
-              const value = t.numberValue();
-              if (value !== undefined) change.approximateCreationMs = Math.round(value * 1000);
-              p = t.pos;
-            } else {
-              const valueEnd = valueEndAt(src, p, end);
-              if (valueEnd < 0) fail(t, p, 'a value');
-              if (isMap && inner === OLD_IMAGE) oldImage = [p, valueEnd];
-              else if (isMap && inner === KEYS) keys = [p, valueEnd];
-              p = valueEnd;
-            }
-            p = whitespaceEnd(src, p, end);
-            if (src[p] === WIRE.COMMA) p = whitespaceEnd(src, p + 1, end);
-            else if (src[p] === WIRE.CLOSE_BRACE) {
-              p++;
-              break;
-            } else fail(t, p, "',' or '}'");
-          }
+  for (let more = firstMember(t, p); more; more = nextMember(t, p)) {
+    const member = memberAt(t, walk.at, RECORD_MEMBERS);
+    p = walk.at;
+    if (member === DYNAMODB && src[p] === WIRE.OPEN_BRACE) {
+      for (let inner = firstMember(t, p); inner; inner = nextMember(t, p)) {
+        const field = memberAt(t, walk.at, STREAM_RECORD_MEMBERS);
+        p = walk.at;
+        const isMap = src[p] === WIRE.OPEN_BRACE;
+        if (field === NEW_IMAGE && isMap && newImageAt < 0) {
+          t.pos = p;
+          newImageAt = t.openItem(framing);
+          p = t.pos;
+        } else if (field === SEQUENCE_NUMBER) {
+          t.pos = p;
+          change.sequenceNumber = t.stringValue();
+          p = t.pos;
+        } else if (field === CREATION_TIME) {
+          t.pos = p;
+          const value = t.numberValue();
+          if (value !== undefined) change.approximateCreationMs = Math.round(value * 1000);
+          p = t.pos;
+        } else {
+          const valueEnd = valueAt(t, p);
+          if (isMap && field === OLD_IMAGE) oldImage = [p, valueEnd];
+          else if (isMap && field === KEYS) keys = [p, valueEnd];
+          p = valueEnd;
         }
-      } else if (member === EVENT_NAME) {
-        t.pos = p;
-        change.eventName = t.stringValue(EVENT_NAMES);
-        p = t.pos;
-      } else if (member === USER_IDENTITY) {
-        t.pos = p;
-        const value = t.parseValue();
-        if (typeof value === 'object' && value !== null) change.userIdentity = value as ChangeMeta['userIdentity'];
-        p = t.pos;
-      } else {
-        const valueEnd = valueEndAt(src, p, end);
-        if (valueEnd < 0) fail(t, p, 'a value');
-        p = valueEnd;
       }
-      p = whitespaceEnd(src, p, end);
-      if (src[p] === WIRE.COMMA) p = whitespaceEnd(src, p + 1, end);
-      else if (src[p] === WIRE.CLOSE_BRACE) {
-        p++;
-        break;
-      } else fail(t, p, "',' or '}'");
-    }
+      p = walk.at; // past the dynamodb member's closing brace
+    } else if (member === EVENT_NAME) {
+      t.pos = p;
+      change.eventName = t.stringValue(EVENT_NAMES);
+      p = t.pos;
+    } else if (member === USER_IDENTITY) {
+      t.pos = p;
+      const value = t.parseValue();
+      if (typeof value === 'object' && value !== null) change.userIdentity = value as ChangeMeta['userIdentity'];
+      p = t.pos;
+    } else p = valueAt(t, p);
   }
+  p = walk.at;
   t.pos = p;
   // The row: the new image written above, or for a REMOVE the old image and keys merged in its place.
   const remove = change.eventName === 'REMOVE';
@@ -201,10 +168,55 @@ function record(t: WireTranscoder, framing: ItemFraming, rows: ChangeRowFraming)
 }
 
 
-/** Past a member name (`nameEnd` just after its closing quote) and its colon: where its value starts, or -1. */
-function memberValueAt(src: Uint8Array, nameEnd: number, end: number): number {
+// The envelope walk, by positions: record() goes member by member without allocating, so where the walk is goes
+// through this one object (the walk is synchronous, and an object's members are walked to their end before the
+// walk goes back to the members of the object around it).
+const walk = { at: 0 };
+
+/** At an object's opening brace (`p`): true with walk.at at its first member's name, false with walk.at past an
+ *  empty object. */
+function firstMember(t: WireTranscoder, p: number): boolean {
+  const at = whitespaceEnd(t.src, p + 1, t.end);
+  if (t.src[at] === WIRE.CLOSE_BRACE) {
+    walk.at = at + 1;
+    return false;
+  }
+  walk.at = at;
+  return true;
+}
+
+/** Just after a member's value (`p`): true with walk.at at the next member's name, false with walk.at past the
+ *  object's closing brace. */
+function nextMember(t: WireTranscoder, p: number): boolean {
+  const src = t.src;
+  const at = whitespaceEnd(src, p, t.end);
+  if (src[at] === WIRE.COMMA) {
+    walk.at = whitespaceEnd(src, at + 1, t.end);
+    return true;
+  }
+  if (src[at] !== WIRE.CLOSE_BRACE) fail(t, at, "',' or '}'");
+  walk.at = at + 1;
+  return false;
+}
+
+/** At a member's name (`p`): which of `names` it is (-1: another one), with walk.at where its value starts. */
+function memberAt(t: WireTranscoder, p: number, names: MemberNames): number {
+  const src = t.src;
+  const end = t.end;
+  if (src[p] !== WIRE.QUOTE) fail(t, p, 'a member name');
+  const nameEnd = literalEndAt(src, p, end);
+  if (nameEnd < 0) fail(t, p, 'the end of a string');
   const colon = whitespaceEnd(src, nameEnd, end);
-  return src[colon] === WIRE.COLON ? whitespaceEnd(src, colon + 1, end) : -1;
+  if (src[colon] !== WIRE.COLON) fail(t, colon, "':'");
+  walk.at = whitespaceEnd(src, colon + 1, end);
+  return memberNameIndex(src, p, nameEnd, names);
+}
+
+/** Just past the value at `p`. */
+function valueAt(t: WireTranscoder, p: number): number {
+  const end = valueEndAt(t.src, p, t.end);
+  if (end < 0) fail(t, p, 'a value');
+  return end;
 }
 
 function fail(t: WireTranscoder, at: number, wanted: string): never {

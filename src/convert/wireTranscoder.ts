@@ -458,9 +458,10 @@ export class WireTranscoder {
     let i = from;
     while (i < to) {
       const start = i;
-      const nameEnd = outputValueEnd(dst, i, to);
+      // The output is compact JSON that this module wrote: valueEndAt never fails on it.
+      const nameEnd = valueEndAt(dst, i, to);
       const valueStart = nameEnd + 1;
-      const end = outputValueEnd(dst, valueStart, to);
+      const end = valueEndAt(dst, valueStart, to);
       members.push({ start, valueStart, end, index: outputArrayIndex(dst, start, nameEnd) });
       i = end + 1; // past the comma
     }
@@ -827,36 +828,6 @@ export function orderedMembers<T extends { readonly index: number }>(members: T[
   return [...indexed, ...members.filter((m) => m.index < 0)];
 }
 
-/** End of the compact JSON value (as this module writes it) starting at `i` in `buf`, at most `to`. */
-function outputValueEnd(buf: Buffer, i: number, to: number): number {
-  const c = buf[i];
-  if (c === QUOTE) {
-    for (let j = i + 1; ; j++) {
-      const d = buf[j];
-      if (d === BACKSLASH) j++;
-      else if (d === QUOTE) return j + 1;
-    }
-  }
-  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-    let depth = 0;
-    let j = i;
-    do {
-      const d = buf[j];
-      if (d === QUOTE) {
-        j = outputValueEnd(buf, j, to);
-        continue;
-      }
-      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
-      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) depth--;
-      j++;
-    } while (depth > 0);
-    return j;
-  }
-  let j = i;
-  while (j < to && buf[j] !== COMMA && buf[j] !== CLOSE_BRACE && buf[j] !== CLOSE_BRACKET) j++;
-  return j;
-}
-
 /** The array index a written name (a JSON string literal at [start, end)) stands for, or -1. */
 function outputArrayIndex(buf: Buffer, start: number, end: number): number {
   const length = end - start - 2;
@@ -890,4 +861,4 @@ function cursorOf(value: unknown): CursorWireValue | undefined {
   return undefined;
 }
 
-export const WIRE = { OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, COLON, NEWLINE } as const;
+export const WIRE = { OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, COLON, NEWLINE, QUOTE } as const;
