@@ -562,8 +562,8 @@ export class WireTranscoder {
 
   /**
    * The member name at the cursor, looked up in `names`: its index there, or -1 for any other name. Moves past the
-   * name and its colon either way, so the caller is at the value. One pass over the name's bytes; a name written
-   * with escapes (never seen from AWS) is decoded and looked up by its value.
+   * name and its colon either way, so the caller is at the value. The name is compared as bytes (memberNameIndex);
+   * one written with escapes (never seen from AWS) is decoded and looked up by its value.
    */
   memberIn(names: MemberNames): number {
     this.skipWhitespace();
