@@ -12,6 +12,7 @@ import type { Semaphore } from '../util/concurrency.js';
 import { CheckpointClock } from './checkpointClock.js';
 import type { SyncProgress } from './progress.js';
 import type { OutputQueue } from '../util/outputQueue.js';
+import { totalLength } from '../util/texts.js';
 
 export interface OutputSettings {
   checkpointRecords: number;
@@ -54,8 +55,7 @@ export class StreamOutput {
     const chunk: ReadEvent[] = [];
     if (records.length > 0) {
       this.markRunning(chunk);
-      let bytes = 0;
-      for (const text of records) bytes += text.length;
+      const bytes = totalLength(records);
       this.pushRecords(chunk, records, Date.now());
       this.clock.addRecords(records.length);
       this.progress.add(this.stream, records.length, bytes);

@@ -15,11 +15,13 @@ import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { awsErrorName } from '../aws/errors.js';
 import { withRetry, sleep } from '../aws/retry.js';
+import type { ChangeMeta, GetRecordsPage } from '../convert/streamRecordsPage.js';
 import { configError } from '../errors/ConnectorError.js';
 import type { CdcColumns } from '../pipeline/cdcColumns.js';
 import type { SourceContext } from '../pipeline/sourceContext.js';
 import type { CdcState, StreamState } from '../state/streamState.js';
 import { mapConcurrent } from '../util/concurrency.js';
+import { totalLength } from '../util/texts.js';
 import { changeRowFraming } from './changeRecord.js';
 import { reconcileShards, readyShards } from './shardTree.js';
 import { listShards, shardIterator, type StreamsContext } from './streamApi.js';
@@ -33,6 +35,17 @@ const EMPTY_PAGES_WHEN_CAUGHT_UP = 3;
 const EMPTY_PAGE_PAUSE_MS = 200;
 /** GetRecords returns at most 1000 records per call. */
 const GET_RECORDS_LIMIT = 1000;
+
+/** The last sequence number among the first `count` changes (undefined when none has one). A function of its own,
+ *  as is totalLength: a loop over a page's records inside readShard would make V8 optimize that whole function (and
+ *  again after each deoptimization), compile work that costs more CPU than the loop itself. */
+function lastSequence(changes: readonly ChangeMeta[], count: number): string | undefined {
+  for (let i = count - 1; i >= 0; i--) {
+    const sequence = changes[i]!.sequenceNumber;
+    if (sequence !== undefined) return sequence;
+  }
+  return undefined;
+}
 
 /** The stream no longer holds changes the last sync had not read. */
 export class DataLossError extends Error {}
@@ -125,19 +138,31 @@ async function readChangesWith(ctx: SourceContext, streams: DynamoDBStreamsClien
     // Empty pages past last_sequence: those a previous sync already read, and those read since (replays included).
     let knownEmpty = shard.empty_pages ?? 0;
     let emptyRun = 0;
+    const fetchPage = (current: string) =>
+      ctx.permits.use(() =>
+        withRetry(() => reader.getRecords(current, GET_RECORDS_LIMIT, rows), {
+          what: `GetRecords of ${shardId}`,
+          log: ctx.log,
+          maxRetries: ctx.maxRetries,
+        }),
+      );
+    // While changes are flowing, the next page is asked for as soon as a page has come, before its rows are written
+    // out: DynamoDB prepares it meanwhile (most of a page's time), and the reader is not left idle between pages,
+    // which costs CPU of its own once the process wakes again. Still one request in flight per shard; a page read
+    // ahead and then not wanted (the sync stops at its start, or is stopped) is dropped, its failure with it.
+    let ahead: Promise<GetRecordsPage> | undefined;
+    const readAhead = (next: string) => {
+      ahead = fetchPage(next);
+      ahead.catch(() => undefined);
+    };
     while (iterator !== undefined) {
       if (stop.signal.aborted || ctx.interrupt.aborted || Date.now() > deadline) return;
       let page;
       try {
-        const current = iterator;
-        page = await ctx.permits.use(() =>
-          withRetry(() => reader.getRecords(current, GET_RECORDS_LIMIT, rows), {
-            what: `GetRecords of ${shardId}`,
-            log: ctx.log,
-            maxRetries: ctx.maxRetries,
-          }),
-        );
+        page = await (ahead ?? fetchPage(iterator));
+        ahead = undefined;
       } catch (err) {
+        ahead = undefined;
         if (awsErrorName(err) === 'ExpiredIteratorException') {
           ctx.log('INFO', `Shard iterator of ${shardId} expired; getting a new one after sequence ${shard.last_sequence ?? '(start)'}.`);
           iterator = await iteratorFor(shardId, shard.last_sequence);
@@ -153,13 +178,13 @@ async function readChangesWith(ctx: SourceContext, streams: DynamoDBStreamsClien
       // Records of an open shard made after the sync began are left, with the position before them, for the next sync.
       const kept = open ? recordsBeforeBoundary(changes, boundary) : changes.length;
       const records = page.records(kept);
-      for (const change of changes.slice(0, kept)) shard.last_sequence = change.sequenceNumber ?? shard.last_sequence;
+      shard.last_sequence = lastSequence(changes, kept) ?? shard.last_sequence;
       if (kept > 0) {
         knownEmpty = 0;
         emptyRun = 0;
         delete shard.empty_pages;
         count.rows += kept;
-        for (const text of records) count.bytes += text.length;
+        count.bytes += totalLength(records);
       }
       if (kept < changes.length) {
         stoppedAtStart.push(shardId);
@@ -167,6 +192,7 @@ async function readChangesWith(ctx: SourceContext, streams: DynamoDBStreamsClien
         return;
       }
       iterator = page.nextShardIterator;
+      if (iterator !== undefined && changes.length > 0) readAhead(iterator);
       if (iterator === undefined) {
         shard.finished = true; // a closed shard read to its end
         delete shard.empty_pages;

@@ -53,13 +53,26 @@ export function changeRowFraming(generation: number, columns: CdcColumns, omit?:
   const sequenceAt = Buffer.byteLength(cursorHead, 'utf8');
   const atAt = sequenceAt + SEQUENCE_DIGITS + Buffer.byteLength(upsertMiddle, 'utf8');
   const suffix = Buffer.from(cursorHead + '0'.repeat(SEQUENCE_DIGITS) + upsertMiddle + ' '.repeat(ISO_LENGTH) + upsertTail, 'utf8');
-  let atInSuffix = '';
+  /** The creation time written in the suffix now (NaN: none yet). */
+  let msInSuffix = NaN;
+  /** Writes the time `ms` into the suffix; false when its ISO text does not have the fixed width. Out of the hot
+   *  path: the records of a page share a few creation times. */
+  const writeTime = (ms: number): boolean => {
+    const at = isoOf(ms);
+    if (at.length !== ISO_LENGTH) return false;
+    for (let i = 0; i < ISO_LENGTH; i++) suffix[atAt + i] = at.charCodeAt(i);
+    msInSuffix = ms;
+    return true;
+  };
   return {
     suffixOf: (change) => {
       const sequence = change.sequenceNumber;
-      if (change.eventName === 'REMOVE' || !sequence || sequence.length > SEQUENCE_DIGITS) return changeColumnsJson(change, generation, columns);
-      const at = change.approximateCreationMs !== undefined ? isoOf(change.approximateCreationMs) : new Date().toISOString();
-      if (at.length !== ISO_LENGTH) return changeColumnsJson(change, generation, columns);
+      const ms = change.approximateCreationMs;
+      // A REMOVE (rare), a change without a time (changeColumnsJson stamps it now), or a time or sequence that does
+      // not fit: written by changeColumnsJson.
+      if (change.eventName === 'REMOVE' || !sequence || sequence.length > SEQUENCE_DIGITS || ms === undefined || (ms !== msInSuffix && !writeTime(ms))) {
+        return changeColumnsJson(change, generation, columns);
+      }
       // Plain loops: a few dozen bytes per record, where Buffer's fill and write cost more in their own overhead.
       const digitsAt = sequenceAt + SEQUENCE_DIGITS - sequence.length;
       for (let i = sequenceAt; i < digitsAt; i++) suffix[i] = ZERO;
@@ -67,10 +80,6 @@ export function changeRowFraming(generation: number, columns: CdcColumns, omit?:
         const c = sequence.charCodeAt(i);
         if (c < ZERO || c > NINE) return changeColumnsJson(change, generation, columns);
         suffix[digitsAt + i] = c;
-      }
-      if (at !== atInSuffix) {
-        for (let i = 0; i < ISO_LENGTH; i++) suffix[atAt + i] = at.charCodeAt(i);
-        atInSuffix = at;
       }
       return suffix;
     },
