@@ -147,9 +147,9 @@ async function readChangesWith(ctx: SourceContext, streams: DynamoDBStreamsClien
         }),
       );
     // While changes are flowing, the next page is asked for as soon as a page has come, before its rows are written
-    // out: DynamoDB prepares it meanwhile (most of a page's time), and the reader is not left idle between pages,
-    // which costs CPU of its own once the process wakes again. Still one request in flight per shard; a page read
-    // ahead and then not wanted (the sync stops at its start, or is stopped) is dropped, its failure with it.
+    // out: DynamoDB prepares it meanwhile (most of a page's time), so a shard's pages come faster. Still one request
+    // in flight per shard; a page read ahead and then not wanted (the sync stops at its start, or is stopped) is
+    // dropped, its failure with it. An iterator that expired meanwhile is renewed after the last change emitted.
     let ahead: Promise<GetRecordsPage> | undefined;
     const readAhead = (next: string) => {
       ahead = fetchPage(next);

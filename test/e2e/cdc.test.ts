@@ -16,6 +16,7 @@ import { cdcCatalog, jsonFile, numbersAsText, ofType, parseLine, runCli, traces 
 import { connectorConfig, createTable, putItems, testClient, uniqueName, scanAllItems } from '../support/dynamo.js';
 import { runWatched, type WatchOptions } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
+import { reply, sendUpstream } from '../support/upstream.js';
 
 const endpoint = inject('ddbEndpoint');
 const client = testClient(endpoint);
@@ -608,6 +609,80 @@ describe('a trimmed shard while other shards are being read', () => {
       expect(out.streamState.cdc).toMatchObject({ generation: 1, snapshot_done: true });
       expect(out.streamState.cdc.shards).not.toHaveProperty(FAKE);
       await expectDestinationIsTable(table, [...first.records, ...out.records], keyOf);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+/**
+ * An HTTP proxy in front of DynamoDB Local that lets the iterator of a shard's next page expire once: the first
+ * GetRecords call made with a NextShardIterator that came with records (the page the reader asks for ahead, while
+ * it writes out the one before) is answered with ExpiredIteratorException, as AWS answers an iterator older than
+ * 15 minutes. Everything else is forwarded unchanged.
+ */
+async function startExpiringIteratorProxy(target: string) {
+  const targetUrl = new URL(target);
+  const nextOfPagesWithRecords = new Set<string>();
+  let expired = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop();
+      if (operation === 'GetRecords' && expired === 0 && nextOfPagesWithRecords.has(JSON.parse(body.toString()).ShardIterator)) {
+        expired++;
+        const error = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ExpiredIteratorException', message: 'Iterator expired.' });
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(error) });
+        res.end(error);
+        return;
+      }
+      sendUpstream(targetUrl, req, body).then(
+        (up) => {
+          if (operation === 'GetRecords' && up.status === 200) {
+            const page = JSON.parse(up.body.toString()) as { Records: unknown[]; NextShardIterator?: string };
+            if (page.Records.length > 0 && page.NextShardIterator !== undefined) nextOfPagesWithRecords.add(page.NextShardIterator);
+          }
+          reply(res, up);
+        },
+        () => res.destroy(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    expired: () => expired,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+describe('a shard iterator that expires between pages', () => {
+  it('is renewed after the last change emitted: every change exactly once, in the stream\'s order', async () => {
+    const table = uniqueName('cdc_expire');
+    const PK = [['pk']];
+    await createTable(client, table, { hash: ['pk', 'S'] }, STREAM);
+    await putItems(client, table, [{ pk: { S: 'seed' }, v: { N: '0' } }]);
+    const first = await syncOk(table, PK);
+    // Three GetRecords pages of changes wait in the shard.
+    const changes = 2 * STREAM_PAGE + 500;
+    await putItems(client, table, Array.from({ length: changes }, (_, i) => ({ pk: { S: `b${String(i).padStart(4, '0')}` }, v: { N: String(i) } })));
+
+    const proxy = await startExpiringIteratorProxy(endpoint);
+    try {
+      const out = await syncOk(table, PK, { state: first.lastState, config: { endpoint: proxy.endpoint } });
+      expect(proxy.expired()).toBe(1);
+      const logs = ofType(out.messages, 'LOG').map((m) => m.log.message as string);
+      expect(logs.some((l) => /iterator .* expired/i.test(l))).toBe(true);
+      // One row per change, none twice, none lost, in the stream's order.
+      expect(out.records.map((r) => String(r.pk)).sort()).toEqual(Array.from({ length: changes }, (_, i) => `b${String(i).padStart(4, '0')}`));
+      const cursors = out.records.map((r) => r._ab_cdc_cursor as string);
+      expect(cursors.every((c, i) => i === 0 || c > cursors[i - 1]!)).toBe(true);
+      await expectDestinationIsTable(table, [...first.records, ...out.records], (r) => String(r.pk));
     } finally {
       await proxy.close();
     }
