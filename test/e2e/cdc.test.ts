@@ -9,14 +9,13 @@ import {
   UpdateTableCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { describe, expect, inject, it } from 'vitest';
 import { cdcCatalog, jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName, scanAllItems } from '../support/dynamo.js';
 import { runWatched, type WatchOptions } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
-import { reply, sendUpstream } from '../support/upstream.js';
+import { reply, sendUpstream, startLocalProxy } from '../support/upstream.js';
 
 const endpoint = inject('ddbEndpoint');
 const client = testClient(endpoint);
@@ -527,54 +526,40 @@ describe('changes lost from the stream', () => {
 async function startTrimmedShardProxy(target: string, fakeShard: string, getRecordsDelayMs: number) {
   const targetUrl = new URL(target);
   let fakeListed = true;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop();
-      if (operation === 'GetShardIterator' && JSON.parse(body.toString()).ShardId === fakeShard) {
-        fakeListed = false;
-        const error = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException', message: 'The data you are trying to access has been trimmed.' });
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(error) });
-        res.end(error);
-        return;
-      }
-      const forward = () => {
-        const headers = { ...req.headers, host: targetUrl.host, 'content-length': String(body.length) };
-        delete headers.connection;
-        const upstream = httpRequest({ hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers }, (up) => {
-          const parts: Buffer[] = [];
-          up.on('data', (c: Buffer) => parts.push(c));
-          up.on('end', () => {
-            let out = Buffer.concat(parts);
-            if (operation === 'DescribeStream' && fakeListed && up.statusCode === 200) {
-              const parsed = JSON.parse(out.toString());
-              parsed.StreamDescription.Shards.push({ ShardId: fakeShard, SequenceNumberRange: { StartingSequenceNumber: '1' } });
-              out = Buffer.from(JSON.stringify(parsed));
-            }
-            const outHeaders: Record<string, string | string[] | undefined> = { ...up.headers, 'content-length': String(out.length) };
-            delete outHeaders['x-amz-crc32'];
-            delete outHeaders['transfer-encoding'];
-            res.writeHead(up.statusCode ?? 502, outHeaders);
-            res.end(out);
-          });
+  return startLocalProxy((req, res, body, operation) => {
+    if (operation === 'GetShardIterator' && JSON.parse(body.toString()).ShardId === fakeShard) {
+      fakeListed = false;
+      const error = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException', message: 'The data you are trying to access has been trimmed.' });
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(error) });
+      res.end(error);
+      return;
+    }
+    const forward = () => {
+      const headers = { ...req.headers, host: targetUrl.host, 'content-length': String(body.length) };
+      delete headers.connection;
+      const upstream = httpRequest({ hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers }, (up) => {
+        const parts: Buffer[] = [];
+        up.on('data', (c: Buffer) => parts.push(c));
+        up.on('end', () => {
+          let out = Buffer.concat(parts);
+          if (operation === 'DescribeStream' && fakeListed && up.statusCode === 200) {
+            const parsed = JSON.parse(out.toString());
+            parsed.StreamDescription.Shards.push({ ShardId: fakeShard, SequenceNumberRange: { StartingSequenceNumber: '1' } });
+            out = Buffer.from(JSON.stringify(parsed));
+          }
+          const outHeaders: Record<string, string | string[] | undefined> = { ...up.headers, 'content-length': String(out.length) };
+          delete outHeaders['x-amz-crc32'];
+          delete outHeaders['transfer-encoding'];
+          res.writeHead(up.statusCode ?? 502, outHeaders);
+          res.end(out);
         });
-        upstream.on('error', () => res.destroy());
-        upstream.end(body);
-      };
-      if (operation === 'GetRecords') setTimeout(forward, getRecordsDelayMs);
-      else forward();
-    });
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    };
+    if (operation === 'GetRecords') setTimeout(forward, getRecordsDelayMs);
+    else forward();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
 }
 
 describe('a trimmed shard while other shards are being read', () => {
@@ -625,40 +610,26 @@ async function startExpiringIteratorProxy(target: string) {
   const targetUrl = new URL(target);
   const nextOfPagesWithRecords = new Set<string>();
   let expired = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop();
-      if (operation === 'GetRecords' && expired === 0 && nextOfPagesWithRecords.has(JSON.parse(body.toString()).ShardIterator)) {
-        expired++;
-        const error = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ExpiredIteratorException', message: 'Iterator expired.' });
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(error) });
-        res.end(error);
-        return;
-      }
-      sendUpstream(targetUrl, req, body).then(
-        (up) => {
-          if (operation === 'GetRecords' && up.status === 200) {
-            const page = JSON.parse(up.body.toString()) as { Records: unknown[]; NextShardIterator?: string };
-            if (page.Records.length > 0 && page.NextShardIterator !== undefined) nextOfPagesWithRecords.add(page.NextShardIterator);
-          }
-          reply(res, up);
-        },
-        () => res.destroy(),
-      );
-    });
+  const proxy = await startLocalProxy((req, res, body, operation) => {
+    if (operation === 'GetRecords' && expired === 0 && nextOfPagesWithRecords.has(JSON.parse(body.toString()).ShardIterator)) {
+      expired++;
+      const error = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ExpiredIteratorException', message: 'Iterator expired.' });
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(error) });
+      res.end(error);
+      return;
+    }
+    sendUpstream(targetUrl, req, body).then(
+      (up) => {
+        if (operation === 'GetRecords' && up.status === 200) {
+          const page = JSON.parse(up.body.toString()) as { Records: unknown[]; NextShardIterator?: string };
+          if (page.Records.length > 0 && page.NextShardIterator !== undefined) nextOfPagesWithRecords.add(page.NextShardIterator);
+        }
+        reply(res, up);
+      },
+      () => res.destroy(),
+    );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    expired: () => expired,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return { ...proxy, expired: () => expired };
 }
 
 describe('a shard iterator that expires between pages', () => {

@@ -10,9 +10,8 @@
 //
 // Positions are read from DynamoDB Local's iterators ("<stream arn>|001|base64(<shard>|<next sequence>|<time>)"),
 // a format of DynamoDB Local only. Everything else is forwarded unchanged.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { reply as replyWith, sendUpstream, type UpstreamResponse as Upstream } from './upstream.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { reply as replyWith, sendUpstream, startLocalProxy, type UpstreamResponse as Upstream } from './upstream.js';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 const WRAPPED = 'emptywall~';
@@ -40,56 +39,41 @@ export async function startStreamsFaultProxy(target: string, wall: EmptyPagesWal
   const send = (headers: IncomingHttpHeaders, method: string, path: string, body: Buffer, operation?: string): Promise<Upstream> =>
     sendUpstream(targetUrl, { method, url: path, headers }, body, operation !== undefined ? { 'x-amz-target': `DynamoDBStreams_20120810.${operation}` } : {});
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop();
-      const reply = (up: Upstream, json?: unknown) => replyWith(res, up, json === undefined ? up.body : Buffer.from(JSON.stringify(json)));
-      const handle = async () => {
-        const forward = (b: Buffer) => send(req.headers, req.method ?? 'POST', req.url ?? '/', b);
-        if (operation !== 'GetRecords') return reply(await forward(body));
-        const request = JSON.parse(body.toString('utf8')) as { ShardIterator: string; Limit?: number };
-        let iterator = request.ShardIterator;
-        if (iterator.startsWith(WRAPPED)) {
-          const [, hop, real] = iterator.split('~', 3) as [string, string, string];
-          if (Number(hop) < wall.pages) return emptyPage(`${WRAPPED}${Number(hop) + 1}~${real}`);
-          iterator = real;
-        } else if (positionOf(iterator) === wallSequence && wall.pages > 0) {
-          return emptyPage(`${WRAPPED}1~${iterator}`);
-        }
-        const up = await forward(Buffer.from(JSON.stringify({ ...request, ShardIterator: iterator })));
-        if (up.status !== 200) return reply(up);
-        const page = JSON.parse(up.body.toString('utf8')) as { Records?: Array<{ dynamodb?: { SequenceNumber?: string } }>; NextShardIterator?: string };
-        const records = page.Records ?? [];
-        const cut = records.findIndex((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0') >= wallSequence);
-        if (cut <= 0 || positionOf(iterator) >= wallSequence) return reply(up);
-        // The page crosses the wall: cut it there, with a genuine iterator at the wall to go on from.
-        const { streamArn, shardId } = partsOf(iterator);
-        const atWall = await send(req.headers, 'POST', '/', Buffer.from(JSON.stringify({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: wall.sequence })), 'GetShardIterator');
-        const next = (JSON.parse(atWall.body.toString('utf8')) as { ShardIterator: string }).ShardIterator;
-        return reply(up, { ...page, Records: records.slice(0, cut), NextShardIterator: next });
-      };
-      const emptyPage = (next: string) => {
-        served++;
-        const out = Buffer.from(JSON.stringify({ Records: [], NextShardIterator: next }));
-        res.writeHead(200, { 'content-type': JSON_CONTENT_TYPE, 'content-length': String(out.length), 'x-amzn-requestid': `wall-${served}` });
-        res.end(out);
-      };
-      handle().catch(() => res.destroy());
-    });
+  const proxy = await startLocalProxy((req, res, body, operation) => {
+    const reply = (up: Upstream, json?: unknown) => replyWith(res, up, json === undefined ? up.body : Buffer.from(JSON.stringify(json)));
+    const handle = async () => {
+      const forward = (b: Buffer) => send(req.headers, req.method ?? 'POST', req.url ?? '/', b);
+      if (operation !== 'GetRecords') return reply(await forward(body));
+      const request = JSON.parse(body.toString('utf8')) as { ShardIterator: string; Limit?: number };
+      let iterator = request.ShardIterator;
+      if (iterator.startsWith(WRAPPED)) {
+        const [, hop, real] = iterator.split('~', 3) as [string, string, string];
+        if (Number(hop) < wall.pages) return emptyPage(`${WRAPPED}${Number(hop) + 1}~${real}`);
+        iterator = real;
+      } else if (positionOf(iterator) === wallSequence && wall.pages > 0) {
+        return emptyPage(`${WRAPPED}1~${iterator}`);
+      }
+      const up = await forward(Buffer.from(JSON.stringify({ ...request, ShardIterator: iterator })));
+      if (up.status !== 200) return reply(up);
+      const page = JSON.parse(up.body.toString('utf8')) as { Records?: Array<{ dynamodb?: { SequenceNumber?: string } }>; NextShardIterator?: string };
+      const records = page.Records ?? [];
+      const cut = records.findIndex((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0') >= wallSequence);
+      if (cut <= 0 || positionOf(iterator) >= wallSequence) return reply(up);
+      // The page crosses the wall: cut it there, with a genuine iterator at the wall to go on from.
+      const { streamArn, shardId } = partsOf(iterator);
+      const atWall = await send(req.headers, 'POST', '/', Buffer.from(JSON.stringify({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: wall.sequence })), 'GetShardIterator');
+      const next = (JSON.parse(atWall.body.toString('utf8')) as { ShardIterator: string }).ShardIterator;
+      return reply(up, { ...page, Records: records.slice(0, cut), NextShardIterator: next });
+    };
+    const emptyPage = (next: string) => {
+      served++;
+      const out = Buffer.from(JSON.stringify({ Records: [], NextShardIterator: next }));
+      res.writeHead(200, { 'content-type': JSON_CONTENT_TYPE, 'content-length': String(out.length), 'x-amzn-requestid': `wall-${served}` });
+      res.end(out);
+    };
+    handle().catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    emptyPagesServed: () => served,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...proxy, emptyPagesServed: () => served };
 }
 
 /** DynamoDB Local iterator → stream ARN, shard and the sequence number its next read starts at. */

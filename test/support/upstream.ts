@@ -1,7 +1,8 @@
 // The forwarding half of every test proxy in front of DynamoDB Local (faults, capacity recording, the export
 // emulator, the streams empty-page wall): send the client's request on unchanged (Host rewritten to the target,
 // hop-by-hop headers dropped) and hand back the whole answer, so each proxy only decides what to do with it.
-import { request as httpRequest, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** Hop-by-hop headers are per connection and are not forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -49,4 +50,28 @@ export function reply(res: ServerResponse, up: UpstreamResponse, body: Buffer = 
   if (body !== up.body) delete headers['x-amz-crc32'];
   res.writeHead(up.status, headers);
   res.end(body);
+}
+
+export interface LocalProxy {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/** A proxy's server on a free local port: `handle` gets each request with its whole body and its DynamoDB operation
+ *  (the end of X-Amz-Target, "" when there is none). */
+export async function startLocalProxy(handle: (req: IncomingMessage, res: ServerResponse, body: Buffer, operation: string) => void): Promise<LocalProxy> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks), String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? ''));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
