@@ -9,9 +9,9 @@ import {
   UpdateTableCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { request as httpRequest } from 'node:http';
 import { describe, expect, inject, it } from 'vitest';
 import { cdcCatalog, jsonFile, numbersAsText, ofType, parseLine, runCli, traces } from '../support/cli.js';
+import { sendError } from '../support/faultProxy.js';
 import { connectorConfig, createTable, putItems, testClient, uniqueName, scanAllItems } from '../support/dynamo.js';
 import { runWatched, type WatchOptions } from '../support/killable.js';
 import { protocolViolations } from '../support/protocol.js';
@@ -529,34 +529,19 @@ async function startTrimmedShardProxy(target: string, fakeShard: string, getReco
   return startLocalProxy((req, res, body, operation) => {
     if (operation === 'GetShardIterator' && JSON.parse(body.toString()).ShardId === fakeShard) {
       fakeListed = false;
-      const error = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException', message: 'The data you are trying to access has been trimmed.' });
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(error) });
-      res.end(error);
+      sendError(res, 400, 'com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException', 'The data you are trying to access has been trimmed.');
       return;
     }
-    const forward = () => {
-      const headers = { ...req.headers, host: targetUrl.host, 'content-length': String(body.length) };
-      delete headers.connection;
-      const upstream = httpRequest({ hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers }, (up) => {
-        const parts: Buffer[] = [];
-        up.on('data', (c: Buffer) => parts.push(c));
-        up.on('end', () => {
-          let out = Buffer.concat(parts);
-          if (operation === 'DescribeStream' && fakeListed && up.statusCode === 200) {
-            const parsed = JSON.parse(out.toString());
-            parsed.StreamDescription.Shards.push({ ShardId: fakeShard, SequenceNumberRange: { StartingSequenceNumber: '1' } });
-            out = Buffer.from(JSON.stringify(parsed));
-          }
-          const outHeaders: Record<string, string | string[] | undefined> = { ...up.headers, 'content-length': String(out.length) };
-          delete outHeaders['x-amz-crc32'];
-          delete outHeaders['transfer-encoding'];
-          res.writeHead(up.statusCode ?? 502, outHeaders);
-          res.end(out);
-        });
-      });
-      upstream.on('error', () => res.destroy());
-      upstream.end(body);
-    };
+    const forward = () =>
+      sendUpstream(targetUrl, req, body).then(
+        (up) => {
+          if (operation !== 'DescribeStream' || !fakeListed || up.status !== 200) return reply(res, up);
+          const parsed = JSON.parse(up.body.toString());
+          parsed.StreamDescription.Shards.push({ ShardId: fakeShard, SequenceNumberRange: { StartingSequenceNumber: '1' } });
+          reply(res, up, Buffer.from(JSON.stringify(parsed)));
+        },
+        () => res.destroy(),
+      );
     if (operation === 'GetRecords') setTimeout(forward, getRecordsDelayMs);
     else forward();
   });
@@ -613,9 +598,7 @@ async function startExpiringIteratorProxy(target: string) {
   const proxy = await startLocalProxy((req, res, body, operation) => {
     if (operation === 'GetRecords' && expired === 0 && nextOfPagesWithRecords.has(JSON.parse(body.toString()).ShardIterator)) {
       expired++;
-      const error = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ExpiredIteratorException', message: 'Iterator expired.' });
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(error) });
-      res.end(error);
+      sendError(res, 400, 'com.amazonaws.dynamodb.v20120810#ExpiredIteratorException', 'Iterator expired.');
       return;
     }
     sendUpstream(targetUrl, req, body).then(

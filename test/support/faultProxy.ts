@@ -159,7 +159,8 @@ export function sendThrottle(res: ServerResponse): void {
   sendError(res, 400, 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.');
 }
 
-function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+/** An AWS JSON error answer (`type`: the full __type, such as com.amazonaws.dynamodb.v20120810#…). */
+export function sendError(res: ServerResponse, status: number, type: string, message: string): void {
   const body = JSON.stringify({ __type: type, message });
   res.writeHead(status, {
     'content-type': JSON_CONTENT_TYPE,
