@@ -3,7 +3,7 @@
 // the wire JSON into objects (JSON.parse keeps `__proto__` as an own member) and writes them member by member.
 import { describe, expect, it } from 'vitest';
 import { itemsResponseToRecords } from '../../src/convert/itemsPage.js';
-import { getRecordsResponse } from '../../src/convert/streamRecordsPage.js';
+import { getRecordsResponse, type ChangeMeta } from '../../src/convert/streamRecordsPage.js';
 import { jsonDataFileFormat } from '../../src/export/jsonDataFile.js';
 import { wireItemToJson, type WireItem } from '../support/wireReference.js';
 
@@ -152,6 +152,73 @@ describe('the wire transcoder against the reference conversion', () => {
       expect(cut.records(taken), `seed ${seed}`).toEqual(expected.slice(0, taken));
     }
     expect(() => getRecordsResponse('{"Records":[{"eventName":"MODIFY","dynamodb":{"SequenceNumber":"1"}}]}', { suffixOf: () => '' }).records(1)).toThrow(/no NewImage/);
+  });
+
+  it('GetRecords pages laid out alike, as DynamoDB writes them: each record read as it would be alone', () => {
+    // One member order per page (records are then read by the layout learnt from the first), with what varies from
+    // record to record in a real stream: the event, which images there are, a TTL delete's userIdentity, now and then
+    // another region or stray whitespace (a record laid out otherwise, among the others).
+    for (let seed = 1; seed <= ROUNDS; seed++) {
+      const g = gen(prng(seed));
+      const topOrder = ['eventID', 'eventName', 'eventVersion', 'eventSource', 'awsRegion', 'dynamodb', 'userIdentity'].sort(() => g.rand() - 0.5);
+      const innerOrder = ['ApproximateCreationDateTime', 'Keys', 'NewImage', 'OldImage', 'SequenceNumber', 'SizeBytes', 'StreamViewType'].sort(() => g.rand() - 0.5);
+      const mixed = g.rand() < 0.5;
+      const changes = Array.from({ length: 1 + Math.floor(g.rand() * 40) }, (_, i) => {
+        const eventName = mixed ? g.pick(['INSERT', 'MODIFY', 'REMOVE'] as const) : 'INSERT';
+        const image = g.entries(0);
+        const keys = [...image.filter(() => g.rand() < 0.3), ...g.entries(1).slice(0, 2)].filter(([n], j, all) => all.findIndex(([m]) => m === n) === j);
+        const at = g.pick(['1796223900.000', '1.7962239E9', `${1796223900 + i}`]);
+        const inner: Record<string, string | undefined> = {
+          ApproximateCreationDateTime: at,
+          Keys: g.wireMap(keys),
+          NewImage: eventName === 'REMOVE' ? undefined : g.wireMap(image),
+          OldImage: eventName !== 'INSERT' && g.rand() < 0.8 ? g.wireMap(g.entries(0)) : undefined,
+          SequenceNumber: `"${String(5000 + i).padStart(21, '0')}"`,
+          SizeBytes: String(Math.floor(g.rand() * 400)),
+          StreamViewType: '"NEW_AND_OLD_IMAGES"',
+        };
+        const space = g.rand() < 0.05 ? ' ' : '';
+        const top: Record<string, string | undefined> = {
+          eventID: `"${(seed * 1000 + i).toString(16).padStart(32, '0')}"`,
+          eventName: `"${eventName}"`,
+          eventVersion: '"1.1"',
+          eventSource: '"aws:dynamodb"',
+          awsRegion: g.rand() < 0.05 ? '"eu-west-1"' : '"us-east-1"',
+          dynamodb: `{${innerOrder.filter((m) => inner[m] !== undefined).map((m) => `"${m}":${space}${inner[m]}`).join(',')}}`,
+          userIdentity: eventName === 'REMOVE' && g.rand() < 0.3 ? '{"Type":"Service","PrincipalId":"dynamodb.amazonaws.com"}' : undefined,
+        };
+        return `{${topOrder.filter((m) => top[m] !== undefined).map((m) => `"${m}":${top[m]}`).join(',')}}`;
+      });
+      const body = `{"Records":[${changes.join(',')}],"NextShardIterator":"it-${seed}"}`;
+      const omit = seed % 3 === 0 ? OMIT : undefined;
+      const suffixOf = (c: ChangeMeta) => `,"_seq":"${c.sequenceNumber}","_e":"${c.eventName}","_at":${c.approximateCreationMs}`;
+      const page = getRecordsResponse(body, { suffixOf, omit });
+      const parsed = changes.map((c) => JSON.parse(c) as { eventName: string; userIdentity?: unknown; dynamodb: { ApproximateCreationDateTime: number; SequenceNumber: string; Keys: WireItem; NewImage?: WireItem; OldImage?: WireItem } });
+      const metas: ChangeMeta[] = parsed.map((r) => ({
+        eventName: r.eventName,
+        sequenceNumber: r.dynamodb.SequenceNumber,
+        approximateCreationMs: Math.round(r.dynamodb.ApproximateCreationDateTime * 1000),
+        userIdentity: r.userIdentity as ChangeMeta['userIdentity'],
+      }));
+      expect(page.changes, `seed ${seed}`).toEqual(metas);
+      const expected = parsed.map((r, i) => {
+        const d = r.dynamodb;
+        const item = r.eventName === 'REMOVE' ? { ...(d.OldImage ?? {}), ...d.Keys } : (d.NewImage as WireItem);
+        return wireItemToJson(item, suffixOf(metas[i] as ChangeMeta), omit);
+      });
+      expect(page.records(changes.length), `seed ${seed}`).toEqual(expected);
+    }
+  });
+
+  it('pages of many records, decoded a run of records at a time, every record whole', () => {
+    const g = gen(prng(7));
+    const items = Array.from({ length: 3000 }, () => g.wireMap(g.entries(0)));
+    const page = itemsResponseToRecords(`{"Items":[${items.join(',')}]}`);
+    expect(Buffer.byteLength(page.records.join('\n'))).toBeGreaterThan(4 * 32 * 1024);
+    expect(page.records).toEqual(items.map((item) => reference(item)));
+    const changes = items.map((item, i) => `{"eventName":"INSERT","dynamodb":{"NewImage":${item},"SequenceNumber":"${i}"}}`);
+    const stream = getRecordsResponse(`{"Records":[${changes.join(',')}]}`, { suffixOf: (c) => `,"_seq":"${c.sequenceNumber}"` });
+    expect(stream.records(2000)).toEqual(items.slice(0, 2000).map((item, i) => reference(item, `,"_seq":"${i}"`)));
   });
 
   it('export data files, full and incremental, in chunks cut anywhere', async () => {
