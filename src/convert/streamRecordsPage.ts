@@ -26,6 +26,9 @@ export interface ChangeRowFraming {
   omit?: ReadonlySet<string> | undefined;
 }
 
+/** Byte range of a member's value in the response; start -1 when the record has none. */
+type Span = [number, number];
+
 export interface GetRecordsPage {
   changes: ChangeMeta[];
   nextShardIterator: string | undefined;
@@ -130,10 +133,9 @@ interface RecordParts {
   newImageAt: number;
   newImageFrom: number;
   newImageTo: number;
-  oldImageStart: number;
-  oldImageEnd: number;
-  keysStart: number;
-  keysEnd: number;
+  /** Where the old image's and the keys' values lie in the input; start -1 when the record has none. */
+  readonly oldImage: Span;
+  readonly keys: Span;
   /** A new image written by a reading given up on (the record turned out to be laid out otherwise): its row, and
    *  where its value lies in the input. The reading that follows takes that row instead of writing it again. */
   keptImageRow: number;
@@ -151,10 +153,8 @@ class RecordReader {
     newImageAt: -1,
     newImageFrom: -1,
     newImageTo: -1,
-    oldImageStart: -1,
-    oldImageEnd: -1,
-    keysStart: -1,
-    keysEnd: -1,
+    oldImage: [-1, -1],
+    keys: [-1, -1],
     keptImageRow: -1,
     keptImageFrom: -1,
     keptImageTo: -1,
@@ -214,7 +214,7 @@ class RecordReader {
       if (newImageAt >= 0 && !remove) t.discardFrom(newImageAt);
       return { change, end: err as Error };
     }
-    if (remove) t.mergedItem([parts.oldImageStart, parts.oldImageEnd], [parts.keysStart, parts.keysEnd], { suffix, omit: this.framing.omit });
+    if (remove) t.mergedItem(parts.oldImage, parts.keys, { suffix, omit: this.framing.omit });
     else t.endRecord(suffix);
     return { change, end: t.outputLength };
   }
@@ -244,10 +244,8 @@ function forgetParts(parts: RecordParts): void {
   parts.newImageAt = -1;
   parts.newImageFrom = -1;
   parts.newImageTo = -1;
-  parts.oldImageStart = -1;
-  parts.oldImageEnd = -1;
-  parts.keysStart = -1;
-  parts.keysEnd = -1;
+  parts.oldImage[0] = -1;
+  parts.keys[0] = -1;
 }
 
 /**
@@ -320,6 +318,16 @@ function shapeOf(start: number, end: number, values: readonly number[]): RecordS
   return { runAt, runLength, fields };
 }
 
+/** Passes over the value at `p`, noting its range in `span` when it is a map; returns where it ends. */
+function mapSpan(t: WireTranscoder, p: number, span: Span): number {
+  const end = valueAt(t, p);
+  if (t.src[p] === WIRE.OPEN_BRACE) {
+    span[0] = p;
+    span[1] = end;
+  }
+  return end;
+}
+
 /** Reads the value at `p` as the member `field`; returns where it ends. */
 function readValue(reader: RecordReader, field: number, p: number): number {
   const t = reader.t;
@@ -346,22 +354,10 @@ function readValue(reader: RecordReader, field: number, p: number): number {
       parts.newImageAt = t.openItem(reader.framing);
       parts.newImageTo = t.pos;
       return t.pos;
-    case OLD_IMAGE: {
-      const end = valueAt(t, p);
-      if (t.src[p] === WIRE.OPEN_BRACE) {
-        parts.oldImageStart = p;
-        parts.oldImageEnd = end;
-      }
-      return end;
-    }
-    case KEYS: {
-      const end = valueAt(t, p);
-      if (t.src[p] === WIRE.OPEN_BRACE) {
-        parts.keysStart = p;
-        parts.keysEnd = end;
-      }
-      return end;
-    }
+    case OLD_IMAGE:
+      return mapSpan(t, p, parts.oldImage);
+    case KEYS:
+      return mapSpan(t, p, parts.keys);
     case SEQUENCE_NUMBER:
       t.pos = p;
       parts.change.sequenceNumber = t.stringValue();

@@ -5,8 +5,8 @@
 // The wire JSON already holds every value as JSON text: a string literal without escapes is exactly what
 // JSON.stringify would write, a number needs only checking, base64 is copied. So each record is written into one
 // output buffer by copying bytes and dropping the type wrappers ({"S":…}); a page's buffer is decoded at the end, a
-// run of records at a time, and split into records. String literals with escapes and numbers JSON does not allow as written ("+1",
-// ".5") are rewritten through JSON.parse/JSON.stringify or numberToJson for that one value.
+// run of records at a time, and split into records. String literals with escapes and numbers JSON does not allow as
+// written ("+1", ".5") are rewritten through JSON.parse/JSON.stringify or numberToJson for that one value.
 //
 // Attribute names are data and never key a JavaScript object here. The member order is what the record text has
 // always had (it used to go through JavaScript objects): integer-like names first, ascending, then the others in
