@@ -1,4 +1,5 @@
-// One DynamoDB Local for the whole run (tests use unique table names), started on a free port.
+// One DynamoDB Local for each project of vitest.config.ts (tests use unique table names), started on a free port: the
+// timing tests, which run after the rest, get a server no other test has loaded.
 import type { TestProject } from 'vitest/node';
 import { startDynamoDBLocal, type RunningDynamoDBLocal } from '../../src/local/dynamodbLocal.js';
 
